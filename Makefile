@@ -1,0 +1,72 @@
+# kube-ai-proxy — the two commands a new user needs:
+#   make demo   the server operating the local cluster through a real MCP client
+#   make test   unit tests, then integration tests against the local cluster
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ROOT := $(abspath .)
+TARGET := $(ROOT)/target
+WASM := $(TARGET)/wasm32-wasip2/release
+ENSURE_WASM := $(firstword $(wildcard $(ROOT)/../shared/toolchain/ensure-wasm-target /work/shared/toolchain/ensure-wasm-target))
+CLUSTER_DIR ?= $(ROOT)/.cluster
+export KAP_CLUSTER_DIR := $(CLUSTER_DIR)
+
+.PHONY: all build plugins host cluster cluster-down demo test unit e2e python-check lint bench
+
+all: build
+
+## Build the plugins (wasm32-wasip2 components) and the host binary.
+build: plugins host
+
+wasm-target:
+	@if [ -n "$(ENSURE_WASM)" ]; then "$(ENSURE_WASM)"; else rustup target add wasm32-wasip2; fi
+
+plugins: wasm-target
+	cargo build --release --target wasm32-wasip2 -p kubectl-plugin -p misbehave-plugin
+	mkdir -p $(TARGET)/plugins $(TARGET)/test-plugins
+	cp $(WASM)/kubectl_plugin.wasm $(TARGET)/plugins/kubectl.wasm
+	cp $(WASM)/misbehave_plugin.wasm $(TARGET)/test-plugins/misbehave.wasm
+
+host:
+	cargo build -p kube-ai-proxy -p kube-ai-proxy-e2e --bins
+
+## Start the local cluster (or reuse a running one); the last line is KUBECONFIG=<path>.
+cluster:
+	@tests/cluster/up.sh
+
+cluster-down:
+	@tests/cluster/down.sh
+
+## The demo: uses $KUBECONFIG when given, else starts the local cluster.
+demo: build
+	@if [ -z "$${KUBECONFIG:-}" ]; then \
+	  kc=$$(tests/cluster/up.sh | tail -n1); export $$kc; \
+	  export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
+	fi; \
+	tests/cluster/demo-workloads.sh >&2; \
+	$(TARGET)/debug/demo
+
+## Unit tests, then integration tests against the local cluster through MCP clients.
+test: build unit e2e python-check
+
+unit:
+	cargo test --workspace --lib --bins
+
+e2e:
+	@kc=$$(tests/cluster/up.sh | tail -n1); export $$kc; \
+	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
+	tests/cluster/demo-workloads.sh >&2; \
+	cargo test -p kube-ai-proxy-e2e --tests -- --test-threads=1
+
+python-check:
+	@tests/python/setup-venv.sh >&2
+	@kc=$$(tests/cluster/up.sh | tail -n1); export $$kc; \
+	$(ROOT)/.venv/bin/python tests/python/check_server.py $(TARGET)/debug/kube-ai-proxy serve --audit-log $(CLUSTER_DIR)/python-audit.jsonl
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+## Latency benchmark: execute_kubectl through MCP vs kubectl (not part of `make test`).
+bench: build
+	@kc=$$(tests/cluster/up.sh | tail -n1); export $$kc; tests/cluster/demo-workloads.sh >&2; \
+	$(TARGET)/debug/bench

@@ -1,0 +1,728 @@
+//! The `kube` capability: structured Kubernetes API requests from plugins, checked by the
+//! gate ([`crate::policy::decide`]) and RBAC ([`crate::rbac`]), executed with kube-rs, and
+//! audited — one audit record per capability decision.
+
+pub mod discovery;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+use http::header::{ACCEPT, CONTENT_TYPE};
+
+use crate::audit::Record;
+use crate::config::Config;
+use crate::plugins::bindings::kube::{
+    AccessReview, ApiError, Denial, Host, KubeError, OutputFormat, PatchType, Request,
+    ResourceInfo, Response, Verb,
+};
+use crate::plugins::runtime::CallState;
+use crate::policy::{self, Decision, GateInput, RequestAttributes};
+use crate::rbac::Rbac;
+use discovery::{DiscoveryCache, ResourceEntry};
+
+/// The `Accept` header for server-side printing (`kubectl get` uses the same), falling back
+/// to JSON for resources that have no table handler.
+pub const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+
+/// Field manager for server-side apply when the plugin names none.
+pub const FIELD_MANAGER: &str = "kube-ai-proxy";
+
+/// Largest request body a plugin may send, in bytes.
+pub const MAX_BODY: usize = 4 << 20;
+
+/// The connection to one cluster (one kubeconfig context) and its caches.
+pub struct KubeService {
+    pub client: kube::Client,
+    /// The kubeconfig context in use.
+    pub context: String,
+    /// The default namespace (`K8S_NAMESPACE`, else the context's, else `default`).
+    pub default_namespace: String,
+    pub discovery: DiscoveryCache,
+    pub rbac: Rbac,
+    pub rbac_check: bool,
+}
+
+impl KubeService {
+    /// Builds a client for `config.context` (or the kubeconfig's current context). No request
+    /// is sent yet.
+    ///
+    /// Errors: no kubeconfig (and not in a cluster), an unknown context, unreadable
+    /// credentials.
+    pub async fn connect(config: &Config) -> Result<KubeService> {
+        let options = kube::config::KubeConfigOptions {
+            context: config.context.clone(),
+            ..Default::default()
+        };
+        let kc = kube::Config::from_kubeconfig(&options)
+            .await
+            .context("cannot load the kubeconfig (set KUBECONFIG or K8S_CONTEXT)")?;
+        let context = match &config.context {
+            Some(c) => c.clone(),
+            None => kube::config::Kubeconfig::read()
+                .ok()
+                .and_then(|k| k.current_context)
+                .unwrap_or_else(|| "in-cluster".into()),
+        };
+        let default_namespace = config
+            .namespace
+            .clone()
+            .unwrap_or_else(|| kc.default_namespace.clone());
+        let client = kube::Client::try_from(kc).context("cannot build the Kubernetes client")?;
+        Ok(KubeService {
+            client,
+            context,
+            default_namespace,
+            discovery: DiscoveryCache::default(),
+            rbac: Rbac::new(config.rbac_cache),
+            rbac_check: config.rbac_check,
+        })
+    }
+
+    /// Executes a request that already passed the gate and RBAC.
+    pub async fn execute(
+        &self,
+        req: &Request,
+        attrs: &RequestAttributes,
+    ) -> Result<Response, KubeError> {
+        let http_req = build_http_request(req)?;
+        match self.client.request_text(http_req).await {
+            Ok(body) => {
+                let body = if attrs.group.is_empty() && attrs.resource == "secrets" {
+                    redact_secret_json(&body)
+                } else {
+                    body
+                };
+                Ok(Response { status: 200, body })
+            }
+            Err(e) => Err(map_kube_error(e, attrs)),
+        }
+    }
+}
+
+/// Maps a kube-rs error to the WIT error: a 403 `Status` is `forbidden`, other `Status`
+/// answers are `api`, anything else is `transport`.
+fn map_kube_error(e: kube::Error, attrs: &RequestAttributes) -> KubeError {
+    match e {
+        kube::Error::Api(status) if status.code == 403 => KubeError::Forbidden(Denial {
+            rule: "rbac.apiserver".into(),
+            reason: status.message.clone(),
+        }),
+        kube::Error::Api(status) => KubeError::Api(ApiError {
+            code: status.code,
+            reason: status.reason.clone(),
+            message: status.message.clone(),
+        }),
+        other => KubeError::Transport(format!(
+            "{} {}: {other}",
+            attrs.verb,
+            attrs.resource_display()
+        )),
+    }
+}
+
+/// Replaces the values of `data` and `stringData` in a Secret (or a list of them) with
+/// `<redacted>`. Used on every Secret body the API server returns (e.g. after a write).
+pub fn redact_secret_json(body: &str) -> String {
+    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(body) else {
+        return "<redacted: unparseable Secret response>".into();
+    };
+    fn redact_obj(o: &mut serde_json::Value) {
+        for field in ["data", "stringData"] {
+            if let Some(serde_json::Value::Object(m)) = o.get_mut(field) {
+                for val in m.values_mut() {
+                    *val = serde_json::Value::String("<redacted>".into());
+                }
+            }
+        }
+        if let Some(serde_json::Value::Object(ann)) = o.pointer_mut("/metadata/annotations") {
+            ann.remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+    }
+    redact_obj(&mut v);
+    if let Some(serde_json::Value::Array(items)) = v.get_mut("items") {
+        items.iter_mut().for_each(redact_obj);
+    }
+    v.to_string()
+}
+
+/// The WIT spelling of a verb.
+pub fn verb_name(v: Verb) -> &'static str {
+    match v {
+        Verb::Get => "get",
+        Verb::List => "list",
+        Verb::Create => "create",
+        Verb::Update => "update",
+        Verb::Patch => "patch",
+        Verb::Delete => "delete",
+        Verb::DeleteCollection => "delete-collection",
+    }
+}
+
+/// A path segment is safe when it is non-empty, not `.`/`..`, has no `/`, `?`, `#`, `%`,
+/// whitespace or control characters. Kubernetes names (DNS subdomains, and `system:` RBAC
+/// names) always are.
+fn check_segment(what: &str, s: &str) -> Result<(), KubeError> {
+    let bad = s.is_empty()
+        || s == "."
+        || s == ".."
+        || s.len() > 253
+        || s.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '%' | '\\')
+        });
+    if bad {
+        Err(KubeError::Invalid(format!("invalid {what} {s:?}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Validates a request and returns the attributes the gate and RBAC decide on.
+///
+/// Errors (`invalid`): a malformed group/version/resource/name/namespace segment, a `get`,
+/// `update`, `patch`, `delete` or subresource without a name, a `list` with a name, a
+/// `patch` without a patch type, a body on a verb that takes none or over [`MAX_BODY`].
+pub fn attributes(req: &Request) -> Result<RequestAttributes, KubeError> {
+    if !req.group.is_empty() {
+        check_segment("group", &req.group)?;
+    }
+    check_segment("version", &req.version)?;
+    check_segment("resource", &req.resource)?;
+    if let Some(s) = &req.subresource {
+        check_segment("subresource", s)?;
+    }
+    if let Some(s) = &req.namespace {
+        check_segment("namespace", s)?;
+    }
+    if let Some(s) = &req.name {
+        check_segment("name", s)?;
+    }
+    let needs_name = matches!(
+        req.verb,
+        Verb::Get | Verb::Update | Verb::Patch | Verb::Delete
+    ) || req.subresource.is_some();
+    if needs_name && req.name.is_none() {
+        return Err(KubeError::Invalid(format!(
+            "{} needs an object name",
+            verb_name(req.verb)
+        )));
+    }
+    if matches!(req.verb, Verb::List | Verb::DeleteCollection) && req.name.is_some() {
+        return Err(KubeError::Invalid(
+            "list and delete-collection take no name".into(),
+        ));
+    }
+    if matches!(req.verb, Verb::Patch) && req.patch_type.is_none() {
+        return Err(KubeError::Invalid("patch needs a patch-type".into()));
+    }
+    match (&req.body, req.verb) {
+        (Some(b), _) if b.len() > MAX_BODY => {
+            return Err(KubeError::Limit(format!(
+                "request body of {} bytes exceeds the {MAX_BODY}-byte limit",
+                b.len()
+            )));
+        }
+        (Some(_), Verb::Get | Verb::List) => {
+            return Err(KubeError::Invalid("get and list take no body".into()));
+        }
+        (None, Verb::Create | Verb::Update | Verb::Patch) => {
+            return Err(KubeError::Invalid(format!(
+                "{} needs a body",
+                verb_name(req.verb)
+            )));
+        }
+        _ => {}
+    }
+    Ok(RequestAttributes {
+        verb: verb_name(req.verb).into(),
+        group: req.group.clone(),
+        version: req.version.clone(),
+        resource: req.resource.clone(),
+        subresource: req.subresource.clone(),
+        namespace: req.namespace.clone(),
+        name: req.name.clone(),
+    })
+}
+
+/// Builds the HTTP request for a validated [`Request`], following the API server's URL
+/// layout (`/api/v1/...` for the core group, `/apis/{group}/{version}/...` otherwise).
+pub fn build_http_request(req: &Request) -> Result<http::Request<Vec<u8>>, KubeError> {
+    let mut path = if req.group.is_empty() {
+        format!("/api/{}", req.version)
+    } else {
+        format!("/apis/{}/{}", req.group, req.version)
+    };
+    if let Some(ns) = &req.namespace {
+        path.push_str("/namespaces/");
+        path.push_str(ns);
+    }
+    path.push('/');
+    path.push_str(&req.resource);
+    if let Some(n) = &req.name {
+        path.push('/');
+        path.push_str(n);
+    }
+    if let Some(s) = &req.subresource {
+        path.push('/');
+        path.push_str(s);
+    }
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    let mut has_manager = false;
+    for (k, v) in &req.query {
+        has_manager |= k == "fieldManager";
+        query.append_pair(k, v);
+    }
+    if matches!(req.patch_type, Some(PatchType::Apply)) && !has_manager {
+        query.append_pair("fieldManager", FIELD_MANAGER);
+    }
+    let query = query.finish();
+    let uri = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
+    let method = match req.verb {
+        Verb::Get | Verb::List => http::Method::GET,
+        Verb::Create => http::Method::POST,
+        Verb::Update => http::Method::PUT,
+        Verb::Patch => http::Method::PATCH,
+        Verb::Delete | Verb::DeleteCollection => http::Method::DELETE,
+    };
+    let accept = match req.output {
+        OutputFormat::Table if matches!(req.verb, Verb::Get | Verb::List) => TABLE_ACCEPT,
+        OutputFormat::Text => "text/plain, */*",
+        _ => "application/json",
+    };
+    let content_type = match req.patch_type {
+        Some(PatchType::Json) => "application/json-patch+json",
+        Some(PatchType::Merge) => "application/merge-patch+json",
+        Some(PatchType::Strategic) => "application/strategic-merge-patch+json",
+        Some(PatchType::Apply) => "application/apply-patch+yaml",
+        None => "application/json",
+    };
+    let mut b = http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(ACCEPT, accept);
+    if req.body.is_some() {
+        b = b.header(CONTENT_TYPE, content_type);
+    }
+    b.body(req.body.clone().unwrap_or_default().into_bytes())
+        .map_err(|e| KubeError::Invalid(format!("cannot build the request: {e}")))
+}
+
+fn to_info(e: &ResourceEntry) -> ResourceInfo {
+    ResourceInfo {
+        group: e.group.clone(),
+        version: e.version.clone(),
+        resource: e.resource.clone(),
+        singular: e.singular.clone(),
+        kind: e.kind.clone(),
+        namespaced: e.namespaced,
+        verbs: e.verbs.clone(),
+        short_names: e.short_names.clone(),
+        categories: e.categories.clone(),
+    }
+}
+
+impl CallState {
+    /// Counts a capability call and returns the kube service, or the error to report.
+    fn kube_service(&mut self) -> Result<Arc<KubeService>, KubeError> {
+        if self.loading {
+            return Err(KubeError::Denied(Denial {
+                rule: "host.list-tools".into(),
+                reason: "capabilities are not available while the host lists a plugin's tools"
+                    .into(),
+            }));
+        }
+        self.capability_calls += 1;
+        let max = self.services.config.max_capability_calls;
+        if self.capability_calls > max {
+            return Err(KubeError::Limit(format!(
+                "more than {max} capability calls in one tool call"
+            )));
+        }
+        if Instant::now() >= self.deadline {
+            return Err(KubeError::Limit("the call's time is up".into()));
+        }
+        self.services.kube.clone().map_err(KubeError::Transport)
+    }
+
+    /// The gate for this plugin; `None` means allowed, with the rule.
+    fn gate(&self, attrs: &RequestAttributes) -> Decision {
+        policy::decide(&GateInput {
+            plugin: &self.plugin.manifest.name,
+            requested: self.plugin.manifest.capabilities.kube.as_ref(),
+            granted: self.plugin.grant.as_ref(),
+            request: attrs,
+        })
+    }
+
+    /// Whether the plugin may use discovery at all (it requested and was granted `kube`).
+    fn may_discover(&self) -> Result<(), KubeError> {
+        let requested = self.plugin.manifest.capabilities.kube.is_some();
+        let granted = self.plugin.grant.as_ref().is_some_and(|g| g.kube.is_some());
+        if requested && granted {
+            Ok(())
+        } else {
+            Err(KubeError::Denied(Denial {
+                rule: if requested {
+                    "grant.kube.not-granted"
+                } else {
+                    "grant.kube.not-requested"
+                }
+                .into(),
+                reason: format!(
+                    "plugin {} has no kube capability",
+                    self.plugin.manifest.name
+                ),
+            }))
+        }
+    }
+
+    fn audit(&self, mut rec: Record, started: Instant, outcome: &str) {
+        rec.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        rec.outcome = outcome.to_string();
+        if let Err(e) = self.services.audit.write(&rec) {
+            tracing::error!(error = %e, "audit record lost");
+        }
+    }
+
+    fn audit_simple(
+        &self,
+        capability: &'static str,
+        what: &str,
+        started: Instant,
+        result: &Result<(), &KubeError>,
+    ) {
+        let attrs = RequestAttributes {
+            verb: "get".into(),
+            group: String::new(),
+            version: String::new(),
+            resource: what.into(),
+            subresource: None,
+            namespace: None,
+            name: None,
+        };
+        let mut rec = Record::capability(&self.caller, capability, &attrs);
+        let outcome = match result {
+            Ok(()) => {
+                rec.decision = Some("allow");
+                "ok".to_string()
+            }
+            Err(e) => {
+                if matches!(e, KubeError::Denied(_)) {
+                    rec.decision = Some("deny");
+                }
+                outcome_of(e)
+            }
+        };
+        self.audit(rec, started, &outcome);
+    }
+}
+
+fn outcome_of(e: &KubeError) -> String {
+    match e {
+        KubeError::Denied(_) => "denied".into(),
+        KubeError::Forbidden(_) => "forbidden".into(),
+        KubeError::Api(a) => format!("api-error {}", a.code),
+        KubeError::UnknownResource(_) => "unknown-resource".into(),
+        KubeError::Invalid(_) => "invalid".into(),
+        KubeError::Transport(_) => "transport-error".into(),
+        KubeError::Limit(_) => "limit".into(),
+    }
+}
+
+fn transport(e: kube::Error) -> KubeError {
+    KubeError::Transport(e.to_string())
+}
+
+impl Host for CallState {
+    async fn send(&mut self, req: Request) -> Result<Response, KubeError> {
+        let started = Instant::now();
+        let attrs = attributes(&req)?;
+        let mut rec = Record::capability(&self.caller, "kube.send", &attrs);
+        let svc = match self.kube_service() {
+            Ok(s) => s,
+            Err(e) => {
+                self.audit(rec, started, &outcome_of(&e));
+                return Err(e);
+            }
+        };
+        match self.gate(&attrs) {
+            Decision::Deny { rule, reason } => {
+                rec.decision = Some("deny");
+                rec.rule = Some(rule.clone());
+                rec.reason = Some(reason.clone());
+                self.audit(rec, started, "denied");
+                return Err(KubeError::Denied(Denial { rule, reason }));
+            }
+            Decision::Allow { rule } => {
+                rec.decision = Some("allow");
+                rec.rule = Some(rule);
+            }
+        }
+        if svc.rbac_check {
+            match svc.rbac.review(&svc.client, &attrs).await {
+                Ok(v) if v.allowed => rec.rbac = Some("allowed"),
+                Ok(v) => {
+                    rec.rbac = Some("denied");
+                    let ns = attrs
+                        .namespace
+                        .as_deref()
+                        .map(|n| format!("in the namespace {n:?}"))
+                        .unwrap_or_else(|| "at the cluster scope".into());
+                    let name = attrs
+                        .name
+                        .as_deref()
+                        .map(|n| format!(" {n:?}"))
+                        .unwrap_or_default();
+                    let why = if v.reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", v.reason)
+                    };
+                    let reason = format!(
+                        "RBAC: the identity of context {:?} cannot {} {}{} {ns}{why}",
+                        svc.context,
+                        attrs.rbac_verb(),
+                        attrs.resource_display(),
+                        name
+                    );
+                    rec.reason = Some(reason.clone());
+                    self.audit(rec, started, "forbidden");
+                    return Err(KubeError::Forbidden(Denial {
+                        rule: "rbac.selfsubjectaccessreview".into(),
+                        reason,
+                    }));
+                }
+                Err(e) => {
+                    rec.rbac = Some("error");
+                    let err = KubeError::Transport(format!("RBAC check failed: {e}"));
+                    self.audit(rec, started, "transport-error");
+                    return Err(err);
+                }
+            }
+        } else {
+            rec.rbac = Some("skipped");
+        }
+        let res = svc.execute(&req, &attrs).await;
+        let outcome = match &res {
+            Ok(_) => "ok".to_string(),
+            Err(e) => outcome_of(e),
+        };
+        self.audit(rec, started, &outcome);
+        res
+    }
+
+    async fn resolve(&mut self, name: String) -> Result<ResourceInfo, KubeError> {
+        let started = Instant::now();
+        let res = async {
+            self.may_discover()?;
+            let svc = self.kube_service()?;
+            match svc
+                .discovery
+                .resolve(&svc.client, &name)
+                .await
+                .map_err(transport)?
+            {
+                Some(e) => Ok(to_info(&e)),
+                None => Err(KubeError::UnknownResource(format!(
+                    "the server doesn't have a resource type \"{name}\""
+                ))),
+            }
+        }
+        .await;
+        self.audit_simple("kube.resolve", &name, started, &res.as_ref().map(|_| ()));
+        res
+    }
+
+    async fn api_resources(&mut self) -> Result<Vec<ResourceInfo>, KubeError> {
+        let started = Instant::now();
+        let res = async {
+            self.may_discover()?;
+            let svc = self.kube_service()?;
+            let all = svc
+                .discovery
+                .get(&svc.client, discovery::DISCOVERY_TTL)
+                .await
+                .map_err(transport)?;
+            Ok(all.iter().map(to_info).collect())
+        }
+        .await;
+        self.audit_simple(
+            "kube.api-resources",
+            "*",
+            started,
+            &res.as_ref().map(|_| ()),
+        );
+        res
+    }
+
+    async fn server_version(&mut self) -> Result<String, KubeError> {
+        let started = Instant::now();
+        let res = async {
+            self.may_discover()?;
+            let svc = self.kube_service()?;
+            let info = svc.client.apiserver_version().await.map_err(transport)?;
+            serde_json::to_string(&info).map_err(|e| KubeError::Transport(e.to_string()))
+        }
+        .await;
+        self.audit_simple(
+            "kube.server-version",
+            "/version",
+            started,
+            &res.as_ref().map(|_| ()),
+        );
+        res
+    }
+
+    async fn can_i(
+        &mut self,
+        verb: Verb,
+        group: String,
+        resource: String,
+        subresource: Option<String>,
+        namespace: Option<String>,
+        name: Option<String>,
+    ) -> Result<AccessReview, KubeError> {
+        let started = Instant::now();
+        let attrs = RequestAttributes {
+            verb: verb_name(verb).into(),
+            group,
+            version: String::new(),
+            resource,
+            subresource,
+            namespace,
+            name,
+        };
+        let mut rec = Record::capability(&self.caller, "kube.can-i", &attrs);
+        let res = async {
+            self.may_discover()?;
+            let svc = self.kube_service()?;
+            let v = svc.rbac.review(&svc.client, &attrs).await.map_err(transport)?;
+            rec.rbac = Some(if v.allowed { "allowed" } else { "denied" });
+            if !v.allowed {
+                return Ok(AccessReview { allowed: false, reason: v.reason });
+            }
+            // RBAC says yes; would the host's policy let this plugin do it?
+            Ok(match self.gate(&attrs) {
+                Decision::Allow { .. } => AccessReview { allowed: true, reason: v.reason },
+                Decision::Deny { rule, reason } => AccessReview {
+                    allowed: false,
+                    reason: format!("RBAC allows it, but kube-ai-proxy's policy denies it (rule {rule}): {reason}"),
+                },
+            })
+        }
+        .await;
+        rec.decision = Some("allow");
+        let outcome = match &res {
+            Ok(r) => format!("ok allowed={}", r.allowed),
+            Err(e) => outcome_of(e),
+        };
+        self.audit(rec, started, &outcome);
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(verb: Verb) -> Request {
+        Request {
+            verb,
+            group: "apps".into(),
+            version: "v1".into(),
+            resource: "deployments".into(),
+            subresource: None,
+            namespace: Some("demo".into()),
+            name: Some("web".into()),
+            query: vec![],
+            body: None,
+            patch_type: None,
+            output: OutputFormat::Json,
+        }
+    }
+
+    #[test]
+    fn urls_follow_the_api_layout() {
+        let mut r = req(Verb::Get);
+        let h = build_http_request(&r).unwrap();
+        assert_eq!(h.uri(), "/apis/apps/v1/namespaces/demo/deployments/web");
+        assert_eq!(h.method(), http::Method::GET);
+        r.group = String::new();
+        r.resource = "pods".into();
+        r.subresource = Some("log".into());
+        r.query = vec![
+            ("tailLines".into(), "10".into()),
+            ("container".into(), "a b&c".into()),
+        ];
+        r.output = OutputFormat::Text;
+        let h = build_http_request(&r).unwrap();
+        assert_eq!(
+            h.uri(),
+            "/api/v1/namespaces/demo/pods/web/log?tailLines=10&container=a+b%26c"
+        );
+        let mut l = req(Verb::List);
+        l.name = None;
+        l.namespace = None;
+        l.output = OutputFormat::Table;
+        let h = build_http_request(&l).unwrap();
+        assert_eq!(h.uri(), "/apis/apps/v1/deployments");
+        assert!(h.headers()[ACCEPT].to_str().unwrap().contains("as=Table"));
+    }
+
+    #[test]
+    fn apply_gets_a_field_manager_and_content_type() {
+        let mut r = req(Verb::Patch);
+        r.patch_type = Some(PatchType::Apply);
+        r.body = Some("{}".into());
+        let h = build_http_request(&r).unwrap();
+        assert_eq!(h.method(), http::Method::PATCH);
+        assert!(h.uri().to_string().ends_with("?fieldManager=kube-ai-proxy"));
+        assert_eq!(h.headers()[CONTENT_TYPE], "application/apply-patch+yaml");
+    }
+
+    #[test]
+    fn malformed_requests_are_invalid() {
+        let mut r = req(Verb::Get);
+        r.name = Some("../../secrets".into());
+        assert!(matches!(attributes(&r), Err(KubeError::Invalid(_))));
+        let mut r = req(Verb::Get);
+        r.name = None;
+        assert!(matches!(attributes(&r), Err(KubeError::Invalid(_))));
+        let mut r = req(Verb::Patch);
+        r.body = Some("{}".into());
+        assert!(
+            matches!(attributes(&r), Err(KubeError::Invalid(_))),
+            "patch without type"
+        );
+        let mut r = req(Verb::List);
+        assert!(
+            matches!(attributes(&r), Err(KubeError::Invalid(_))),
+            "list with a name"
+        );
+        r.name = None;
+        r.namespace = Some("a?b".into());
+        assert!(matches!(attributes(&r), Err(KubeError::Invalid(_))));
+        let mut r = req(Verb::Create);
+        r.name = None;
+        r.body = Some("x".repeat(MAX_BODY + 1));
+        assert!(matches!(attributes(&r), Err(KubeError::Limit(_))));
+        let ok = attributes(&req(Verb::Delete)).unwrap();
+        assert_eq!(ok.resource_display(), "deployments.apps");
+    }
+
+    #[test]
+    fn secret_values_are_redacted() {
+        let body = r#"{"kind":"Secret","data":{"password":"c2VjcmV0"},"stringData":{"x":"plain"},"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"data\":{\"password\":\"c2VjcmV0\"}}","keep":"1"}}}"#;
+        let out = redact_secret_json(body);
+        assert!(!out.contains("c2VjcmV0"), "{out}");
+        assert!(!out.contains("plain"), "{out}");
+        assert!(out.contains("<redacted>"));
+        assert!(out.contains("keep"));
+        let list = r#"{"items":[{"data":{"k":"c2VjcmV0"}}]}"#;
+        assert!(!redact_secret_json(list).contains("c2VjcmV0"));
+    }
+}

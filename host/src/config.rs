@@ -1,0 +1,284 @@
+//! Operator configuration: a TOML file plus the environment variables the seed servers use.
+//!
+//! Precedence, highest first: command-line flags, environment variables, the config file,
+//! built-in defaults. Environment variables keep the seed servers' meaning
+//! (alexei-led/k8s-mcp-server): `K8S_CONTEXT`, `K8S_NAMESPACE`, `K8S_MCP_TIMEOUT` (seconds per
+//! call, default 300), `K8S_MCP_MAX_OUTPUT` (characters, default 100000).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use serde::Deserialize;
+
+use crate::plugins::manifest::KubeScope;
+
+/// Default per-call timeout in seconds (`K8S_MCP_TIMEOUT`), as the seed servers use.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
+/// Default answer budget in characters (`K8S_MCP_MAX_OUTPUT`), as the seed servers use.
+pub const DEFAULT_MAX_OUTPUT: usize = 100_000;
+/// Default linear-memory limit of one plugin call, in MiB.
+pub const DEFAULT_MEMORY_LIMIT_MIB: u64 = 256;
+/// Default lifetime of a cached SelfSubjectAccessReview answer, in seconds.
+pub const DEFAULT_RBAC_CACHE_SECS: u64 = 10;
+/// Default cap on capability calls in one tool call.
+pub const DEFAULT_MAX_CAPABILITY_CALLS: u32 = 500;
+
+/// The config file as written by the operator (TOML). Every field is optional.
+///
+/// ```toml
+/// context = "kind-dev"            # kubeconfig context (K8S_CONTEXT wins)
+/// namespace = "default"           # default namespace (K8S_NAMESPACE wins)
+/// timeout_secs = 300              # per call (K8S_MCP_TIMEOUT wins)
+/// max_output = 100000             # characters (K8S_MCP_MAX_OUTPUT wins)
+/// audit_log = "/var/log/kap.jsonl"
+/// plugin_dirs = ["/opt/kap/plugins"]
+/// plugins = ["/opt/kap/extra.wasm"]
+/// memory_limit_mib = 256
+/// rbac_check = true
+/// rbac_cache_secs = 10
+///
+/// [grants.kubectl]                # grants replace the built-in default for that plugin
+/// digest = "sha256:…"             # optional: grant only to this exact build
+/// kube = { verbs = ["get", "list"], resources = ["*"], namespaces = ["*"] }
+/// log = true
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    pub timeout_secs: Option<u64>,
+    pub max_output: Option<usize>,
+    pub audit_log: Option<PathBuf>,
+    #[serde(default)]
+    pub plugin_dirs: Vec<PathBuf>,
+    #[serde(default)]
+    pub plugins: Vec<PathBuf>,
+    pub memory_limit_mib: Option<u64>,
+    pub rbac_check: Option<bool>,
+    pub rbac_cache_secs: Option<u64>,
+    pub max_capability_calls: Option<u32>,
+    #[serde(default)]
+    pub grants: BTreeMap<String, Grant>,
+}
+
+/// What the operator grants one plugin (by plugin name). Absent capabilities are denied.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// When set (`sha256:<hex>`), the grant applies only to a plugin with this digest; a
+    /// plugin of the same name with another digest gets nothing.
+    pub digest: Option<String>,
+    /// The Kubernetes API scope granted.
+    pub kube: Option<KubeScope>,
+    /// Whether the plugin may write to the host's log.
+    #[serde(default)]
+    pub log: bool,
+}
+
+/// Command-line overrides (from `serve` and `plugins` flags).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub plugin_dirs: Vec<PathBuf>,
+    pub plugins: Vec<PathBuf>,
+    pub audit_log: Option<PathBuf>,
+    pub no_default_plugins: bool,
+}
+
+/// The resolved configuration the host runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    pub timeout: Duration,
+    pub max_output: usize,
+    pub audit_log: PathBuf,
+    pub plugin_dirs: Vec<PathBuf>,
+    pub plugins: Vec<PathBuf>,
+    pub memory_limit_bytes: usize,
+    pub rbac_check: bool,
+    pub rbac_cache: Duration,
+    pub max_capability_calls: u32,
+    pub grants: BTreeMap<String, Grant>,
+    pub compile_cache: Option<PathBuf>,
+    /// Where the config came from, for `plugins list` and logs.
+    pub source: Option<PathBuf>,
+}
+
+/// The built-in grants used when the operator's config names no grant for a plugin:
+/// the bundled `kubectl` plugin may use the whole Kubernetes API (the policy gate and RBAC
+/// still apply to every request) and the log. Every other plugin gets nothing.
+pub fn default_grants() -> BTreeMap<String, Grant> {
+    let mut grants = BTreeMap::new();
+    grants.insert(
+        "kubectl".to_string(),
+        Grant {
+            digest: None,
+            kube: Some(KubeScope::everything()),
+            log: true,
+        },
+    );
+    grants
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_parse<T: std::str::FromStr>(name: &str) -> Result<Option<T>> {
+    match env_var(name) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse::<T>()
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("{name}={v:?} is not a valid number")),
+    }
+}
+
+/// The plugin directory shipped with a build: `<dir of the executable>/../plugins`
+/// (`target/plugins` for a cargo build, where `make build` copies the plugins), then
+/// `$XDG_DATA_HOME/kube-ai-proxy/plugins`. Only existing directories are returned.
+pub fn default_plugin_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(parent) = exe.parent().and_then(Path::parent)
+    {
+        dirs.push(parent.join("plugins"));
+    }
+    if let Some(data) = dirs::data_dir() {
+        dirs.push(data.join("kube-ai-proxy").join("plugins"));
+    }
+    dirs.into_iter().filter(|d| d.is_dir()).collect()
+}
+
+/// Default audit log: `$XDG_STATE_HOME/kube-ai-proxy/audit.jsonl` (`~/.local/state/...`).
+pub fn default_audit_log() -> PathBuf {
+    dirs::state_dir()
+        .or_else(dirs::data_local_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("kube-ai-proxy")
+        .join("audit.jsonl")
+}
+
+impl Config {
+    /// Loads the config file (flag `--config`, else `KUBE_AI_PROXY_CONFIG`, else none), then
+    /// applies environment variables and flags.
+    ///
+    /// Errors: an unreadable or invalid file (unknown keys are errors), a non-numeric
+    /// `K8S_MCP_TIMEOUT`/`K8S_MCP_MAX_OUTPUT`, a zero timeout or budget.
+    pub fn load(over: &Overrides) -> Result<Config> {
+        let path = over
+            .config
+            .clone()
+            .or_else(|| env_var("KUBE_AI_PROXY_CONFIG").map(PathBuf::from));
+        let file = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read config file {}", p.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .with_context(|| format!("invalid config file {}", p.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        Self::resolve(file, path, over)
+    }
+
+    fn resolve(file: FileConfig, source: Option<PathBuf>, over: &Overrides) -> Result<Config> {
+        let timeout_secs = env_parse::<u64>("K8S_MCP_TIMEOUT")?
+            .or(file.timeout_secs)
+            .unwrap_or(DEFAULT_TIMEOUT_SECS);
+        if timeout_secs == 0 {
+            bail!("the per-call timeout must be at least 1 second");
+        }
+        let max_output = env_parse::<usize>("K8S_MCP_MAX_OUTPUT")?
+            .or(file.max_output)
+            .unwrap_or(DEFAULT_MAX_OUTPUT);
+        if max_output == 0 {
+            bail!("K8S_MCP_MAX_OUTPUT must be at least 1 character");
+        }
+        let mut plugin_dirs = over.plugin_dirs.clone();
+        if let Some(d) = env_var("KUBE_AI_PROXY_PLUGIN_DIR") {
+            plugin_dirs.extend(std::env::split_paths(&d));
+        }
+        plugin_dirs.extend(file.plugin_dirs);
+        if plugin_dirs.is_empty() && !over.no_default_plugins {
+            plugin_dirs = default_plugin_dirs();
+        }
+        let mut plugins = over.plugins.clone();
+        plugins.extend(file.plugins);
+        let mut grants = default_grants();
+        grants.extend(file.grants);
+        Ok(Config {
+            context: env_var("K8S_CONTEXT").or(file.context),
+            namespace: env_var("K8S_NAMESPACE").or(file.namespace),
+            timeout: Duration::from_secs(timeout_secs),
+            max_output,
+            audit_log: over
+                .audit_log
+                .clone()
+                .or_else(|| env_var("KUBE_AI_PROXY_AUDIT_LOG").map(PathBuf::from))
+                .or(file.audit_log)
+                .unwrap_or_else(default_audit_log),
+            plugin_dirs,
+            plugins,
+            memory_limit_bytes: (file.memory_limit_mib.unwrap_or(DEFAULT_MEMORY_LIMIT_MIB) << 20)
+                as usize,
+            rbac_check: file.rbac_check.unwrap_or(true),
+            rbac_cache: Duration::from_secs(
+                file.rbac_cache_secs.unwrap_or(DEFAULT_RBAC_CACHE_SECS),
+            ),
+            max_capability_calls: file
+                .max_capability_calls
+                .unwrap_or(DEFAULT_MAX_CAPABILITY_CALLS),
+            grants,
+            compile_cache: env_var("KUBE_AI_PROXY_CACHE_DIR")
+                .map(PathBuf::from)
+                .or_else(|| dirs::cache_dir().map(|d| d.join("kube-ai-proxy").join("compiled"))),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_grants_replace_defaults_per_plugin() {
+        let file: FileConfig = toml::from_str(
+            r#"
+            timeout_secs = 7
+            [grants.kubectl]
+            kube = { verbs = ["get"], resources = ["pods"], namespaces = ["default"] }
+            [grants.other]
+            log = true
+            "#,
+        )
+        .unwrap();
+        let cfg = Config::resolve(file, None, &Overrides::default()).unwrap();
+        let kubectl = &cfg.grants["kubectl"];
+        assert_eq!(kubectl.kube.as_ref().unwrap().verbs, vec!["get"]);
+        assert!(!kubectl.log);
+        assert!(cfg.grants["other"].kube.is_none());
+        assert!(cfg.grants["other"].log);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err = toml::from_str::<FileConfig>("timeout = 3").unwrap_err();
+        assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn defaults_match_the_seed_servers() {
+        let cfg = Config::resolve(FileConfig::default(), None, &Overrides::default()).unwrap();
+        assert_eq!(cfg.max_output, 100_000);
+        assert_eq!(cfg.timeout, Duration::from_secs(300));
+        assert!(cfg.rbac_check);
+        assert!(cfg.grants.contains_key("kubectl"));
+    }
+}

@@ -1,0 +1,48 @@
+//! kube-ai-proxy: an MCP server that lets AI assistants operate Kubernetes clusters through
+//! sandboxed WebAssembly plugins. See DESIGN.md for the architecture; this crate is the host.
+//!
+//! Modules, one concern each: [`mcp`] (the rmcp server handler), [`plugins`] (loading,
+//! digests, manifests, compile cache, per-call stores), [`capabilities`] (`kube`, `log`),
+//! [`policy`] (the gate), [`rbac`] (SelfSubjectAccessReview), [`audit`], [`config`].
+
+pub mod audit;
+pub mod capabilities;
+pub mod config;
+pub mod mcp;
+pub mod plugins;
+pub mod policy;
+pub mod rbac;
+pub mod services;
+
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use crate::audit::AuditLog;
+use crate::capabilities::kube::KubeService;
+use crate::config::{Config, Overrides};
+use crate::plugins::PluginHost;
+use crate::services::Services;
+
+/// Loads the configuration, opens the audit log, connects to the cluster (a missing
+/// kubeconfig is not fatal: tools then report it) and loads every plugin.
+pub async fn start(over: &Overrides) -> Result<Arc<PluginHost>> {
+    let config = Config::load(over)?;
+    let audit = Arc::new(AuditLog::open(&config.audit_log)?);
+    let kube = match KubeService::connect(&config).await {
+        Ok(k) => {
+            tracing::info!(context = %k.context, namespace = %k.default_namespace, "kubernetes client ready");
+            Ok(Arc::new(k))
+        }
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "no Kubernetes connection; kube requests will fail");
+            Err(format!("no Kubernetes connection: {e:#}"))
+        }
+    };
+    let services = Arc::new(Services {
+        config,
+        audit,
+        kube,
+    });
+    Ok(Arc::new(PluginHost::load(services).await?))
+}

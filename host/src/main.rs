@@ -1,0 +1,195 @@
+//! The `kube-ai-proxy` command: `serve` (MCP over stdio) and `plugins list`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use kube_ai_proxy::config::{Config, Overrides};
+use kube_ai_proxy::mcp::Server;
+use rmcp::ServiceExt;
+
+/// An MCP server that lets AI assistants operate Kubernetes clusters through sandboxed
+/// WebAssembly plugins, under the operator's policy and Kubernetes RBAC.
+#[derive(Parser)]
+#[command(name = "kube-ai-proxy", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve MCP over stdio (for Claude Desktop: "command": "kube-ai-proxy", "args": ["serve"]).
+    Serve(Common),
+    /// Inspect the plugins this configuration loads.
+    Plugins {
+        #[command(subcommand)]
+        command: PluginsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginsCommand {
+    /// List loaded plugins: name, version, digest, tools, requested and granted capabilities.
+    List {
+        #[command(flatten)]
+        common: Common,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Config file (TOML). Also KUBE_AI_PROXY_CONFIG.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Load every *.wasm in this directory (repeatable). Also KUBE_AI_PROXY_PLUGIN_DIR.
+    #[arg(long = "plugin-dir", value_name = "DIR")]
+    plugin_dirs: Vec<PathBuf>,
+    /// Load this plugin file (repeatable).
+    #[arg(long = "plugin", value_name = "FILE")]
+    plugins: Vec<PathBuf>,
+    /// Audit log file (JSON lines). Also KUBE_AI_PROXY_AUDIT_LOG.
+    #[arg(long, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
+    /// Do not load the plugins bundled with this build.
+    #[arg(long)]
+    no_default_plugins: bool,
+}
+
+impl From<Common> for Overrides {
+    fn from(c: Common) -> Overrides {
+        Overrides {
+            config: c.config,
+            plugin_dirs: c.plugin_dirs,
+            plugins: c.plugins,
+            audit_log: c.audit_log,
+            no_default_plugins: c.no_default_plugins,
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KUBE_AI_PROXY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // stdout carries the MCP protocol: logs go to stderr only.
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+}
+
+async fn serve(common: Common) -> anyhow::Result<()> {
+    let host = kube_ai_proxy::start(&common.into()).await?;
+    let names: Vec<String> = host.tools().map(|(_, t)| t.name.clone()).collect();
+    tracing::info!(tools = ?names, audit = %host.services().audit.path().display(), "serving MCP over stdio");
+    let service = Server::new(host).serve(rmcp::transport::stdio()).await?;
+    service.waiting().await?;
+    Ok(())
+}
+
+fn scope_text(s: Option<&kube_ai_proxy::plugins::manifest::KubeScope>) -> String {
+    match s {
+        None => "none".into(),
+        Some(s) => format!(
+            "verbs=[{}] resources=[{}] namespaces=[{}]",
+            s.verbs.join(","),
+            s.resources.join(","),
+            s.namespaces.join(",")
+        ),
+    }
+}
+
+async fn plugins_list(common: Common, json: bool) -> anyhow::Result<()> {
+    let host = kube_ai_proxy::start(&common.into()).await?;
+    let config: &Config = &host.services().config;
+    let mut out = Vec::new();
+    for p in host.plugins() {
+        let m = &p.info.manifest;
+        let requested = m.capabilities.kube.as_ref();
+        let granted = p.info.grant.as_ref().and_then(|g| g.kube.as_ref());
+        let effective_verbs = match (requested, granted) {
+            (Some(r), Some(g)) => r.intersect_verbs(g),
+            _ => vec![],
+        };
+        out.push(serde_json::json!({
+            "name": m.name,
+            "version": m.version,
+            "description": m.description,
+            "wit": m.wit,
+            "digest": p.info.digest,
+            "path": p.info.path,
+            "tools": p.tools.iter().map(|t| &t.name).collect::<Vec<_>>(),
+            "requested": { "kube": requested, "log": m.capabilities.log.is_some() },
+            "granted": p.info.grant,
+            "effective": { "kube_verbs": effective_verbs,
+                           "log": m.capabilities.log.is_some() && p.info.grant.as_ref().is_some_and(|g| g.log) },
+        }));
+        if !json {
+            println!("{} {} ({})", m.name, m.version, p.info.path.display());
+            println!("  digest:    {}", p.info.digest);
+            println!("  wit:       {}", m.wit);
+            println!(
+                "  tools:     {}",
+                p.tools
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            println!(
+                "  requested: kube {}; log {}",
+                scope_text(requested),
+                m.capabilities.log.is_some()
+            );
+            println!(
+                "  granted:   kube {}; log {}",
+                scope_text(granted),
+                p.info.grant.as_ref().is_some_and(|g| g.log)
+            );
+            println!(
+                "  effective: kube verbs [{}] within both scopes",
+                effective_verbs.join(",")
+            );
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else if out.is_empty() {
+        println!("no plugins loaded (plugin dirs: {:?})", config.plugin_dirs);
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kube-ai-proxy: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let res = rt.block_on(async {
+        match cli.command {
+            Command::Serve(c) => serve(c).await,
+            Command::Plugins {
+                command: PluginsCommand::List { common, json },
+            } => plugins_list(common, json).await,
+        }
+    });
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kube-ai-proxy: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

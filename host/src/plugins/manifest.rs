@@ -1,0 +1,251 @@
+//! A plugin's manifest (`plugin.toml`), embedded in its component as the custom section
+//! [`MANIFEST_SECTION`], and the capability scopes it requests.
+
+use anyhow::{Context as _, Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// Name of the custom section that carries `plugin.toml` inside the component. A plugin
+/// embeds it at build time with a `#[link_section = "kube-ai-proxy:manifest"]` static, so one
+/// SHA-256 digest covers the code and the capability request.
+pub const MANIFEST_SECTION: &str = "kube-ai-proxy:manifest";
+
+/// The WIT package version this host implements.
+pub const WIT_PACKAGE: &str = "kube-ai-proxy:plugin@0.1.0";
+
+/// The Kubernetes verbs a scope may name (RBAC spelling; `delete-collection` is the WIT
+/// spelling of `deletecollection`).
+pub const KUBE_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "delete-collection",
+];
+
+/// `plugin.toml`: who the plugin is and what it asks for.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Unique plugin name: lowercase letters, digits and `-`/`_`; grants are keyed by it.
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub description: String,
+    /// The WIT package the plugin was built against, e.g. `kube-ai-proxy:plugin@0.1.0`.
+    pub wit: String,
+    #[serde(default)]
+    pub capabilities: RequestedCapabilities,
+}
+
+/// Capabilities a plugin requests. Absent means not requested.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestedCapabilities {
+    pub kube: Option<KubeScope>,
+    pub log: Option<toml::Table>,
+}
+
+/// A scope of the Kubernetes API: verbs × resources × namespaces. Used both for what a
+/// plugin requests and for what the operator grants; a request must fall in both.
+///
+/// - `verbs`: names from [`KUBE_VERBS`] or `*`.
+/// - `resources`: `resource` for the core group (`pods`), `resource.group` otherwise
+///   (`deployments.apps`), `*.group` for a whole group, or `*`. Subresources are covered by
+///   their resource (`pods` covers `pods/log`) unless written explicitly (`pods/log`).
+/// - `namespaces`: namespace names or `*`. Cluster-scoped and all-namespaces requests match
+///   only `*`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KubeScope {
+    #[serde(default)]
+    pub verbs: Vec<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+}
+
+impl KubeScope {
+    /// Every verb, resource and namespace.
+    pub fn everything() -> Self {
+        KubeScope {
+            verbs: vec!["*".into()],
+            resources: vec!["*".into()],
+            namespaces: vec!["*".into()],
+        }
+    }
+
+    /// Checks the names used; errors name the first unknown verb.
+    pub fn validate(&self) -> Result<()> {
+        for v in &self.verbs {
+            if v != "*" && !KUBE_VERBS.contains(&v.as_str()) {
+                bail!("unknown verb {v:?} (known: {})", KUBE_VERBS.join(", "));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `verb` (WIT spelling) is in scope.
+    pub fn allows_verb(&self, verb: &str) -> bool {
+        self.verbs.iter().any(|v| v == "*" || v == verb)
+    }
+
+    /// Whether the resource (plural, group, optional subresource) is in scope.
+    pub fn allows_resource(&self, group: &str, resource: &str, subresource: Option<&str>) -> bool {
+        let full = if group.is_empty() {
+            resource.to_string()
+        } else {
+            format!("{resource}.{group}")
+        };
+        self.resources.iter().any(|pat| {
+            if pat == "*" {
+                return true;
+            }
+            let (pat_res, pat_sub) = match pat.split_once('/') {
+                Some((r, s)) => (r, Some(s)),
+                None => (pat.as_str(), None),
+            };
+            let res_ok = if let Some(g) = pat_res.strip_prefix("*.") {
+                g == group
+            } else {
+                pat_res == full
+            };
+            res_ok
+                && match pat_sub {
+                    None => true,
+                    Some(s) => Some(s) == subresource,
+                }
+        })
+    }
+
+    /// Whether the namespace is in scope; `None` (cluster-scoped or all namespaces) needs `*`.
+    pub fn allows_namespace(&self, namespace: Option<&str>) -> bool {
+        self.namespaces
+            .iter()
+            .any(|n| n == "*" || Some(n.as_str()) == namespace)
+    }
+
+    /// The verbs in both scopes, for display.
+    pub fn intersect_verbs(&self, other: &KubeScope) -> Vec<String> {
+        KUBE_VERBS
+            .iter()
+            .filter(|v| self.allows_verb(v) && other.allows_verb(v))
+            .map(|v| v.to_string())
+            .collect()
+    }
+}
+
+impl Manifest {
+    /// Parses and validates `plugin.toml` text.
+    pub fn parse(text: &str) -> Result<Manifest> {
+        let m: Manifest = toml::from_str(text).context("invalid plugin.toml")?;
+        if m.name.is_empty()
+            || !m
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        {
+            bail!(
+                "invalid plugin name {:?}: use lowercase letters, digits, '-' and '_'",
+                m.name
+            );
+        }
+        if m.wit != WIT_PACKAGE {
+            bail!(
+                "plugin {} targets {}, this host implements {WIT_PACKAGE}",
+                m.name,
+                m.wit
+            );
+        }
+        if let Some(k) = &m.capabilities.kube {
+            k.validate()
+                .with_context(|| format!("plugin {}: [capabilities.kube]", m.name))?;
+        }
+        Ok(m)
+    }
+
+    /// Reads the manifest from a component's bytes without running it: the first custom
+    /// section named [`MANIFEST_SECTION`], at any nesting depth (the Rust toolchain puts it in
+    /// the core module inside the component).
+    ///
+    /// Errors: the bytes are not WebAssembly, the section is missing, not UTF-8, or invalid.
+    pub fn from_component(bytes: &[u8]) -> Result<Manifest> {
+        for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+            let payload = payload.context("not a WebAssembly component")?;
+            if let wasmparser::Payload::CustomSection(reader) = payload
+                && reader.name() == MANIFEST_SECTION
+            {
+                let text = std::str::from_utf8(reader.data())
+                    .context("the plugin manifest section is not UTF-8")?;
+                return Manifest::parse(text);
+            }
+        }
+        bail!(
+            "no `{MANIFEST_SECTION}` custom section: a plugin must embed its plugin.toml (see the plugin author guide)"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(verbs: &[&str], resources: &[&str], namespaces: &[&str]) -> KubeScope {
+        KubeScope {
+            verbs: verbs.iter().map(|s| s.to_string()).collect(),
+            resources: resources.iter().map(|s| s.to_string()).collect(),
+            namespaces: namespaces.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn resource_patterns() {
+        let s = scope(
+            &["get"],
+            &[
+                "pods",
+                "deployments.apps",
+                "*.networking.istio.io",
+                "nodes/status",
+            ],
+            &["*"],
+        );
+        assert!(s.allows_resource("", "pods", None));
+        assert!(s.allows_resource("", "pods", Some("log")));
+        assert!(!s.allows_resource("", "secrets", None));
+        assert!(s.allows_resource("apps", "deployments", Some("scale")));
+        assert!(!s.allows_resource("extensions", "deployments", None));
+        assert!(s.allows_resource("networking.istio.io", "virtualservices", None));
+        assert!(s.allows_resource("", "nodes", Some("status")));
+        assert!(!s.allows_resource("", "nodes", None));
+    }
+
+    #[test]
+    fn namespaces_and_verbs() {
+        let s = scope(&["get", "list"], &["*"], &["team-a"]);
+        assert!(s.allows_namespace(Some("team-a")));
+        assert!(!s.allows_namespace(Some("team-b")));
+        assert!(!s.allows_namespace(None));
+        assert!(s.allows_verb("list"));
+        assert!(!s.allows_verb("delete"));
+        assert_eq!(
+            s.intersect_verbs(&KubeScope::everything()),
+            vec!["get", "list"]
+        );
+    }
+
+    #[test]
+    fn manifest_validation() {
+        let ok = "name = \"x\"\nversion = \"1\"\nwit = \"kube-ai-proxy:plugin@0.1.0\"\n[capabilities.kube]\nverbs=[\"get\"]";
+        assert_eq!(Manifest::parse(ok).unwrap().name, "x");
+        let bad_verb = ok.replace("\"get\"", "\"escalate\"");
+        assert!(format!("{:#}", Manifest::parse(&bad_verb).unwrap_err()).contains("unknown verb"));
+        let bad_name = ok.replace("name = \"x\"", "name = \"X/..\"");
+        assert!(Manifest::parse(&bad_name).is_err());
+        let other_wit = ok.replace("0.1.0", "9.0.0");
+        assert!(Manifest::parse(&other_wit).is_err());
+        assert!(Manifest::from_component(b"not wasm").is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! Plugins: loading components, their manifests and digests, the compile cache, one
+//! `InstancePre` per plugin, and per-call stores with memory and time limits.
+
+pub mod bindings;
+pub mod cache;
+pub mod manifest;
+pub mod runtime;
+
+pub use runtime::{CallOutcome, LoadedPlugin, PluginHost, ToolDef};

@@ -1,0 +1,16 @@
+//! Host services shared by every call: the resolved config, the audit log and the
+//! Kubernetes connection.
+
+use std::sync::Arc;
+
+use crate::audit::AuditLog;
+use crate::capabilities::kube::KubeService;
+use crate::config::Config;
+
+/// Everything a capability call may need. Shared as `Arc<Services>`; nothing global.
+pub struct Services {
+    pub config: Config,
+    pub audit: Arc<AuditLog>,
+    /// The Kubernetes connection, or why there is none (no kubeconfig, unknown context).
+    pub kube: Result<Arc<KubeService>, String>,
+}

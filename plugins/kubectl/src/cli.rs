@@ -1,0 +1,1022 @@
+//! kubectl's command-line grammar: which flags exist, which take values, and the parser.
+//!
+//! Parsing follows kubectl's flag library (spf13/pflag as configured by kubectl):
+//!
+//! * long flags `--flag=value` and `--flag value`; a flag with an optional value (a boolean,
+//!   or kubectl's `--dry-run`) only takes a value after `=`;
+//! * short flags `-n ns`, `-nns`, `-n=ns`, and clusters of boolean short flags (`-Aw`), where
+//!   the first flag that takes a value swallows the rest of the cluster;
+//! * `_` in a long flag name is read as `-` (kubectl's `WordSepNormalizeFunc`): `--all_namespaces`
+//!   is `--all-namespaces`;
+//! * flags may come before or after the subcommand and between arguments; `--` ends the flags
+//!   and everything after it is an argument, even words that start with `-`; a lone `-` is an
+//!   argument.
+//!
+//! Flags that choose the server, the credentials or the identity (`--server`/`-s`,
+//! `--token`, `--kubeconfig`, `--context`, `--as`, ...) are refused wherever they appear,
+//! including inside a cluster of short flags and when spelled with `_`, before anything else is
+//! looked at: the operator fixes those, not the caller. Any other flag that is not in the
+//! subcommand's table is refused as unknown, as kubectl does.
+
+use std::fmt;
+
+/// Why a command line does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError(pub String);
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a flag takes its value (pflag's `NoOptDefVal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arity {
+    /// A boolean: `--flag`, `--flag=false`, `-f`; never takes the next word.
+    Bool,
+    /// Needs a value: `--flag v`, `--flag=v`, `-f v`, `-fv`, `-f=v`.
+    Value,
+    /// A value only after `=`; alone it means the given default (kubectl's `--dry-run`).
+    Optional(&'static str),
+}
+
+/// One flag of kubectl's command line.
+#[derive(Debug)]
+pub struct FlagSpec {
+    /// Long name, without `--`.
+    pub long: &'static str,
+    pub short: Option<char>,
+    pub arity: Arity,
+    /// Subcommands that take the flag; empty for global flags.
+    pub subs: &'static [&'static str],
+    /// One line for the help text.
+    pub help: &'static str,
+}
+
+const fn flag(
+    long: &'static str,
+    short: Option<char>,
+    arity: Arity,
+    subs: &'static [&'static str],
+    help: &'static str,
+) -> FlagSpec {
+    FlagSpec {
+        long,
+        short,
+        arity,
+        subs,
+        help,
+    }
+}
+
+use Arity::{Bool, Optional, Value};
+
+/// Every flag this plugin understands (kubectl's names and shorthands).
+pub static FLAGS: &[FlagSpec] = &[
+    flag(
+        "namespace",
+        Some('n'),
+        Value,
+        &[],
+        "If present, the namespace scope for this request.",
+    ),
+    flag("help", Some('h'), Bool, &[], "Help for the command."),
+    flag(
+        "request-timeout",
+        None,
+        Value,
+        &[],
+        "Accepted and ignored: the operator sets the time limit.",
+    ),
+    flag(
+        "all-namespaces",
+        Some('A'),
+        Bool,
+        &["get", "describe", "events", "auth", "delete"],
+        "List the requested objects across all namespaces.",
+    ),
+    flag(
+        "selector",
+        Some('l'),
+        Value,
+        &["get", "describe", "logs", "delete", "scale", "rollout"],
+        "Label selector to filter on, e.g. -l app=web,tier!=db or -l 'env in (a,b)'.",
+    ),
+    flag(
+        "field-selector",
+        None,
+        Value,
+        &["get", "delete"],
+        "Field selector to filter on, e.g. --field-selector status.phase=Running.",
+    ),
+    flag(
+        "output",
+        Some('o'),
+        Value,
+        &[
+            "get",
+            "events",
+            "api-resources",
+            "version",
+            "scale",
+            "delete",
+            "apply",
+        ],
+        "Output format: wide, json, yaml or name (get); json or yaml (events, version); wide or name (api-resources).",
+    ),
+    flag(
+        "show-labels",
+        None,
+        Bool,
+        &["get"],
+        "Show all labels as the last column.",
+    ),
+    flag(
+        "label-columns",
+        Some('L'),
+        Value,
+        &["get"],
+        "Comma-separated label keys to show as columns.",
+    ),
+    flag(
+        "show-kind",
+        None,
+        Bool,
+        &["get"],
+        "List the resource type of each object.",
+    ),
+    flag(
+        "no-headers",
+        None,
+        Bool,
+        &["get", "events", "api-resources"],
+        "Do not print headers.",
+    ),
+    flag(
+        "ignore-not-found",
+        None,
+        Bool,
+        &["get", "delete"],
+        "Treat \"resource not found\" as a successful answer.",
+    ),
+    flag(
+        "chunk-size",
+        None,
+        Value,
+        &["get", "events"],
+        "Accepted and ignored.",
+    ),
+    flag(
+        "watch",
+        Some('w'),
+        Bool,
+        &["get", "events", "rollout"],
+        "Not supported: a tool call returns one answer (rollout status checks once).",
+    ),
+    flag(
+        "sort-by",
+        None,
+        Value,
+        &["get", "api-resources"],
+        "get: not supported yet; api-resources: name or kind.",
+    ),
+    flag(
+        "filename",
+        Some('f'),
+        Value,
+        &["get", "describe", "delete", "apply", "scale", "rollout"],
+        "apply: only `-f -`, with the manifest in the `manifest` argument; files cannot be read.",
+    ),
+    flag(
+        "show-events",
+        None,
+        Bool,
+        &["describe"],
+        "Show events (default true).",
+    ),
+    flag(
+        "container",
+        Some('c'),
+        Value,
+        &["logs"],
+        "Print the logs of this container.",
+    ),
+    flag(
+        "tail",
+        None,
+        Value,
+        &["logs"],
+        "Lines of recent log to show; -1 shows all.",
+    ),
+    flag(
+        "previous",
+        Some('p'),
+        Bool,
+        &["logs"],
+        "Print the logs of the previous instance of the container.",
+    ),
+    flag(
+        "since",
+        None,
+        Value,
+        &["logs"],
+        "Only logs newer than a relative duration like 5s, 2m or 3h.",
+    ),
+    flag(
+        "since-time",
+        None,
+        Value,
+        &["logs"],
+        "Only logs after a date (RFC3339).",
+    ),
+    flag(
+        "timestamps",
+        None,
+        Bool,
+        &["logs"],
+        "Include timestamps on each line.",
+    ),
+    flag(
+        "limit-bytes",
+        None,
+        Value,
+        &["logs"],
+        "Maximum bytes of logs to return.",
+    ),
+    flag(
+        "all-containers",
+        None,
+        Bool,
+        &["logs"],
+        "Get the logs of all containers of the pod.",
+    ),
+    flag(
+        "prefix",
+        None,
+        Bool,
+        &["logs"],
+        "Prefix each log line with the pod and container name.",
+    ),
+    flag(
+        "follow",
+        Some('f'),
+        Bool,
+        &["logs"],
+        "Not supported: a tool call returns one answer.",
+    ),
+    flag(
+        "for",
+        None,
+        Value,
+        &["events"],
+        "Only events about this object, as TYPE/NAME.",
+    ),
+    flag(
+        "types",
+        None,
+        Value,
+        &["events"],
+        "Only events of these types, e.g. Warning or Normal,Warning.",
+    ),
+    flag(
+        "replicas",
+        None,
+        Value,
+        &["scale"],
+        "The new number of replicas (required).",
+    ),
+    flag(
+        "current-replicas",
+        None,
+        Value,
+        &["scale"],
+        "Precondition: only scale if the current replica count is this.",
+    ),
+    flag(
+        "all",
+        None,
+        Bool,
+        &["delete", "scale"],
+        "Not supported yet.",
+    ),
+    flag(
+        "grace-period",
+        None,
+        Value,
+        &["delete"],
+        "Seconds given to the object to terminate gracefully.",
+    ),
+    flag(
+        "now",
+        None,
+        Bool,
+        &["delete"],
+        "Signal the object for immediate shutdown (grace period 1).",
+    ),
+    flag(
+        "force",
+        None,
+        Bool,
+        &["delete"],
+        "With --grace-period=0, delete immediately.",
+    ),
+    flag(
+        "cascade",
+        None,
+        Optional("background"),
+        &["delete"],
+        "background, foreground or orphan.",
+    ),
+    flag(
+        "wait",
+        None,
+        Bool,
+        &["delete"],
+        "Accepted and ignored: deletion is not waited for.",
+    ),
+    flag(
+        "dry-run",
+        None,
+        Optional("unchanged"),
+        &["delete", "apply", "scale", "rollout"],
+        "server: the server checks the request without persisting it; client: nothing is sent.",
+    ),
+    flag(
+        "force-conflicts",
+        None,
+        Bool,
+        &["apply"],
+        "Take ownership of fields owned by other managers (server-side apply).",
+    ),
+    flag(
+        "server-side",
+        None,
+        Bool,
+        &["apply"],
+        "Accepted: apply is always server-side here.",
+    ),
+    flag(
+        "field-manager",
+        None,
+        Value,
+        &["apply"],
+        "Field manager name (default kube-ai-proxy).",
+    ),
+    flag(
+        "timeout",
+        None,
+        Value,
+        &["rollout", "delete", "scale"],
+        "Accepted and ignored.",
+    ),
+    flag(
+        "namespaced",
+        None,
+        Optional("true"),
+        &["api-resources"],
+        "true: only namespaced resources; false: only cluster-scoped ones.",
+    ),
+    flag(
+        "api-group",
+        None,
+        Value,
+        &["api-resources"],
+        "Only resources of this API group.",
+    ),
+    flag(
+        "verbs",
+        None,
+        Value,
+        &["api-resources"],
+        "Only resources that support these verbs (comma-separated).",
+    ),
+    flag(
+        "categories",
+        None,
+        Value,
+        &["api-resources"],
+        "Only resources in these categories (comma-separated).",
+    ),
+    flag(
+        "cached",
+        None,
+        Bool,
+        &["api-resources"],
+        "Accepted and ignored.",
+    ),
+    flag(
+        "client",
+        None,
+        Bool,
+        &["version"],
+        "Only the client version.",
+    ),
+    flag(
+        "subresource",
+        None,
+        Value,
+        &["auth"],
+        "The subresource to ask about, e.g. log or scale.",
+    ),
+    flag(
+        "quiet",
+        Some('q'),
+        Bool,
+        &["auth"],
+        "Accepted; the answer is still printed.",
+    ),
+    flag("list", None, Bool, &["auth"], "Not supported yet."),
+];
+
+/// Flags that select the server, the credentials or the identity. kubectl knows them as
+/// global flags; here they are refused: the operator fixes all three.
+pub const FORBIDDEN_LONG: &[&str] = &[
+    "server",
+    "token",
+    "kubeconfig",
+    "context",
+    "cluster",
+    "user",
+    "username",
+    "password",
+    "as",
+    "as-group",
+    "as-uid",
+    "as-user-extra",
+    "certificate-authority",
+    "client-certificate",
+    "client-key",
+    "insecure-skip-tls-verify",
+    "tls-server-name",
+    "cache-dir",
+    "profile",
+    "profile-output",
+    "kube-config",
+    "token-file",
+    "disable-compression",
+];
+
+/// Short flags with the same effect (`-s` is `--server`).
+pub const FORBIDDEN_SHORT: &[(char, &str)] = &[('s', "server")];
+
+fn forbidden(name: &str) -> CliError {
+    CliError(format!(
+        "flag --{name} is not allowed: the server, credentials and identity are fixed by the operator"
+    ))
+}
+
+/// kubectl's flag-name normalization: `_` is read as `-`.
+pub fn normalize(name: &str) -> String {
+    name.replace('_', "-")
+}
+
+/// Whether `long` (normalized) names a forbidden flag.
+pub fn is_forbidden(long: &str) -> bool {
+    FORBIDDEN_LONG.contains(&long)
+}
+
+/// The flags `sub` accepts: the global ones and its own.
+pub fn flags_for(sub: &str) -> impl Iterator<Item = &'static FlagSpec> + '_ {
+    FLAGS
+        .iter()
+        .filter(move |f| f.subs.is_empty() || f.subs.contains(&sub))
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// The subcommand (first argument), empty when there is none.
+    pub sub: String,
+    /// The arguments after the subcommand, in order.
+    pub args: Vec<String>,
+    /// Flags as (long name, value) in order; booleans have the value `true` or `false`.
+    pub flags: Vec<(&'static str, String)>,
+}
+
+impl Parsed {
+    /// The last value given for `long`, as pflag keeps it.
+    pub fn value(&self, long: &str) -> Option<&str> {
+        self.flags
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == long)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the flag was given at all.
+    pub fn given(&self, long: &str) -> bool {
+        self.flags.iter().any(|(n, _)| *n == long)
+    }
+
+    /// A boolean flag's value (`false` when absent).
+    pub fn bool(&self, long: &str) -> bool {
+        self.value(long) == Some("true")
+    }
+
+    /// The namespace given with `-n`, if any.
+    pub fn namespace(&self) -> Option<&str> {
+        self.value("namespace")
+    }
+}
+
+/// Go's `strconv.ParseBool`, which pflag uses for boolean flags.
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Strips a leading `kubectl` word.
+pub fn strip_kubectl(words: &[String]) -> &[String] {
+    match words.first() {
+        Some(w) if w == "kubectl" => &words[1..],
+        _ => words,
+    }
+}
+
+/// Refuses forbidden flags anywhere before `--`, before the subcommand is even known.
+///
+/// Long flags are checked by their normalized name. In a cluster of short flags each
+/// character is read as a flag until one that takes a value for every subcommand that knows
+/// it (`-n`, `-o`, `-l`, ...) swallows the rest; unknown and ambiguous characters (`-f` is
+/// `--follow` for `logs`) are read as flags, so `-Ashttp://x` and `-fs` are refused.
+pub fn check_forbidden(words: &[String]) -> Result<(), CliError> {
+    let always_value = |c: char| {
+        FLAGS.iter().any(|f| f.short == Some(c))
+            && FLAGS
+                .iter()
+                .filter(|f| f.short == Some(c))
+                .all(|f| f.arity == Value)
+    };
+    for w in words {
+        if w == "--" {
+            break;
+        }
+        if let Some(body) = w.strip_prefix("--") {
+            let name = normalize(body.split_once('=').map_or(body, |(n, _)| n));
+            if is_forbidden(&name) {
+                return Err(forbidden(&name));
+            }
+        } else if let Some(shorts) = w.strip_prefix('-') {
+            for c in shorts.chars() {
+                if c == '=' {
+                    break;
+                }
+                if let Some((_, long)) = FORBIDDEN_SHORT.iter().find(|(s, _)| *s == c) {
+                    return Err(CliError(format!(
+                        "flag -{c} (--{long}) is not allowed: the server, credentials and identity are fixed by the operator"
+                    )));
+                }
+                if always_value(c) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Finds the subcommand: the first word that is not a flag or a flag's value. Value-taking
+/// is judged from all flags (a short flag that is a boolean for one subcommand and takes a
+/// value for another counts as taking a value); the real parse, with the subcommand's
+/// table, checks every word afterwards.
+pub fn find_subcommand(words: &[String]) -> Option<String> {
+    let takes_value_long = |name: &str| FLAGS.iter().any(|f| f.long == name && f.arity == Value);
+    let takes_value_short = |c: char| FLAGS.iter().any(|f| f.short == Some(c) && f.arity == Value);
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        if w == "--" {
+            return words.get(i + 1).cloned();
+        }
+        if let Some(long) = w.strip_prefix("--") {
+            if !long.contains('=') && takes_value_long(&normalize(long)) {
+                i += 1;
+            }
+        } else if let Some(shorts) = w.strip_prefix('-').filter(|s| !s.is_empty()) {
+            let chars: Vec<char> = shorts.chars().collect();
+            for (k, &c) in chars.iter().enumerate() {
+                if takes_value_short(c) {
+                    if k + 1 == chars.len() {
+                        i += 1;
+                    }
+                    break;
+                }
+            }
+        } else {
+            return Some(w.clone());
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Parses `words` (after `kubectl`) with the flags of subcommand `sub` (see the module
+/// documentation for the grammar). The first argument must be `sub`.
+pub fn parse_with(words: &[String], sub: &str) -> Result<Parsed, CliError> {
+    let mut out = Parsed {
+        sub: sub.to_string(),
+        ..Parsed::default()
+    };
+    let mut positionals: Vec<String> = Vec::new();
+    let lookup_long = |name: &str| flags_for(sub).find(|f| f.long == name);
+    let lookup_short = |c: char| flags_for(sub).find(|f| f.short == Some(c));
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        i += 1;
+        if w == "--" {
+            positionals.extend(words[i..].iter().cloned());
+            break;
+        }
+        if let Some(body) = w.strip_prefix("--") {
+            if body.is_empty() || body.starts_with('-') || body.starts_with('=') {
+                return Err(CliError(format!("bad flag syntax: {w}")));
+            }
+            let (raw_name, inline) = match body.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (body, None),
+            };
+            let name = normalize(raw_name);
+            if is_forbidden(&name) {
+                return Err(forbidden(&name));
+            }
+            let Some(spec) = lookup_long(&name) else {
+                return Err(unknown_long(&name, sub));
+            };
+            let value = match (spec.arity, inline) {
+                (_, Some(v)) => v,
+                (Bool, None) => "true".into(),
+                (Optional(d), None) => d.into(),
+                (Value, None) => match words.get(i) {
+                    Some(v) => {
+                        i += 1;
+                        v.clone()
+                    }
+                    None => {
+                        return Err(CliError(format!("flag needs an argument: --{}", spec.long)));
+                    }
+                },
+            };
+            out.flags.push((spec.long, check_value(spec, value)?));
+        } else if let Some(shorts) = w.strip_prefix('-').filter(|s| !s.is_empty()) {
+            // Shorthands are read in pflag's order: booleans, then at most one flag that takes
+            // the rest of the cluster (or the next word) as its value. A forbidden shorthand is
+            // refused wherever pflag would read it as a flag (`-Ashttp://x` is `-A -s http://x`);
+            // text swallowed as a value (`-nsystem`) is a value.
+            let chars: Vec<char> = shorts.chars().collect();
+            let mut k = 0;
+            while k < chars.len() {
+                let c = chars[k];
+                if let Some((_, long)) = FORBIDDEN_SHORT.iter().find(|(s, _)| *s == c) {
+                    return Err(CliError(format!(
+                        "flag -{c} (--{long}) is not allowed: the server, credentials and identity are fixed by the operator"
+                    )));
+                }
+                let Some(spec) = lookup_short(c) else {
+                    return Err(CliError(format!(
+                        "unknown shorthand flag: '{c}' in -{shorts}{}",
+                        sub_hint(sub)
+                    )));
+                };
+                let rest: String = chars[k + 1..].iter().collect();
+                let (value, consumed_rest) =
+                    if let Some(v) = rest.strip_prefix('=').filter(|_| rest.len() > 1) {
+                        (v.to_string(), true)
+                    } else {
+                        match spec.arity {
+                            Bool => ("true".to_string(), false),
+                            Optional(d) => (d.to_string(), false),
+                            Value if !rest.is_empty() => (rest.clone(), true),
+                            Value => match words.get(i) {
+                                Some(v) => {
+                                    i += 1;
+                                    (v.clone(), true)
+                                }
+                                None => {
+                                    return Err(CliError(format!(
+                                        "flag needs an argument: '{c}' in -{shorts}"
+                                    )));
+                                }
+                            },
+                        }
+                    };
+                out.flags.push((spec.long, check_value(spec, value)?));
+                if consumed_rest {
+                    break;
+                }
+                k += 1;
+            }
+        } else {
+            positionals.push(w.clone());
+        }
+    }
+    let mut pos = positionals.into_iter();
+    match pos.next() {
+        Some(first) if first == sub => {}
+        Some(first) if sub.is_empty() => out.sub = first,
+        Some(first) => {
+            return Err(CliError(format!(
+                "expected subcommand {sub:?}, found {first:?}"
+            )));
+        }
+        None if sub.is_empty() => {}
+        None => return Err(CliError(format!("missing subcommand {sub:?}"))),
+    }
+    out.args = pos.collect();
+    Ok(out)
+}
+
+fn sub_hint(sub: &str) -> String {
+    if sub.is_empty() {
+        String::new()
+    } else {
+        format!(" (see `kubectl {sub} --help` for the supported flags)")
+    }
+}
+
+fn unknown_long(name: &str, sub: &str) -> CliError {
+    if FLAGS.iter().any(|f| f.long == name) {
+        CliError(format!(
+            "unknown flag: --{name}: kubectl {sub} does not take it{}",
+            sub_hint(sub)
+        ))
+    } else {
+        CliError(format!("unknown flag: --{name}{}", sub_hint(sub)))
+    }
+}
+
+fn check_value(spec: &FlagSpec, value: String) -> Result<String, CliError> {
+    let is_bool = matches!(spec.arity, Bool) || matches!(spec.arity, Optional("true"));
+    if is_bool {
+        return match parse_bool(&value) {
+            Some(b) => Ok(b.to_string()),
+            None => Err(CliError(format!(
+                "invalid argument {value:?} for --{} flag: it takes true or false",
+                spec.long
+            ))),
+        };
+    }
+    Ok(value)
+}
+
+/// Splits and parses a whole command line: strips `kubectl`, finds the subcommand and parses
+/// the flags it takes. `help`, `--help` or `-h` anywhere are reported through `Parsed`.
+pub fn parse(words: &[String]) -> Result<Parsed, CliError> {
+    let words = strip_kubectl(words);
+    check_forbidden(words)?;
+    let sub = find_subcommand(words).unwrap_or_default();
+    parse_with(words, &sub)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(line: &str) -> Result<Parsed, CliError> {
+        let words = crate::shell::tokenize(line).expect("tokenize");
+        parse(&words)
+    }
+
+    fn ok(line: &str) -> Parsed {
+        p(line).unwrap_or_else(|e| panic!("{line:?}: {e}"))
+    }
+
+    fn err(line: &str) -> String {
+        match p(line) {
+            Ok(v) => panic!("{line:?} should fail, got {v:?}"),
+            Err(e) => e.0,
+        }
+    }
+
+    #[test]
+    fn strips_kubectl_and_finds_subcommand() {
+        let a = ok("kubectl get pods");
+        assert_eq!(a.sub, "get");
+        assert_eq!(a.args, ["pods"]);
+        assert_eq!(ok("get pods").sub, "get");
+        assert_eq!(ok("").sub, "");
+    }
+
+    #[test]
+    fn namespace_spellings() {
+        for line in [
+            "get pods -n kube-system",
+            "get pods -nkube-system",
+            "get pods -n=kube-system",
+            "get pods --namespace kube-system",
+            "get pods --namespace=kube-system",
+            "-n kube-system get pods",
+            "--namespace=kube-system get pods",
+            "kubectl -n kube-system get pods",
+        ] {
+            let a = ok(line);
+            assert_eq!(a.namespace(), Some("kube-system"), "{line}");
+            assert_eq!(a.sub, "get", "{line}");
+            assert_eq!(a.args, ["pods"], "{line}");
+        }
+    }
+
+    #[test]
+    fn boolean_clusters() {
+        let a = ok("get pods -Aw");
+        assert!(a.bool("all-namespaces"));
+        assert!(a.bool("watch"));
+        let a = ok("get pods -An kube-system");
+        assert!(a.bool("all-namespaces"));
+        assert_eq!(a.namespace(), Some("kube-system"));
+        let a = ok("get pods -nsystem");
+        assert_eq!(a.namespace(), Some("system"));
+        assert!(err("get pods -An").contains("flag needs an argument"));
+    }
+
+    #[test]
+    fn cluster_with_value_at_end() {
+        let a = ok("get pods -Ao wide");
+        assert!(a.bool("all-namespaces"));
+        assert_eq!(a.value("output"), Some("wide"));
+        let a = ok("get pods -Aowide");
+        assert_eq!(a.value("output"), Some("wide"));
+        let a = ok("get pods -A=false");
+        assert!(!a.bool("all-namespaces"));
+    }
+
+    #[test]
+    fn underscores_are_normalized() {
+        let a = ok("get pods --all_namespaces");
+        assert!(a.bool("all-namespaces"));
+        let a = ok("get pods --field_selector=status.phase=Running");
+        assert_eq!(a.value("field-selector"), Some("status.phase=Running"));
+    }
+
+    #[test]
+    fn forbidden_flags() {
+        let e = err("get pods --server=x");
+        assert_eq!(
+            e,
+            "flag --server is not allowed: the server, credentials and identity are fixed by the operator"
+        );
+        assert!(err("get pods --server x").contains("--server is not allowed"));
+        assert!(err("get pods --token abc").contains("--token is not allowed"));
+        assert!(err("--kubeconfig=/etc/x get pods").contains("--kubeconfig"));
+        assert!(err("get pods --kube_config=x").contains("--kube-config is not allowed"));
+        assert!(err("get pods --as_group=x").contains("--as-group is not allowed"));
+        assert!(err("get pods --insecure_skip_tls_verify").contains("not allowed"));
+        assert!(err("get pods --context=prod").contains("--context"));
+        assert!(err("get pods --as=admin").contains("--as is not allowed"));
+        assert!(err("get pods --as-uid=1").contains("--as-uid"));
+        assert!(err("get pods --user u").contains("--user"));
+        assert!(err("get pods --cluster c").contains("--cluster"));
+        assert!(err("get pods --certificate-authority=x").contains("not allowed"));
+        assert!(err("get pods --client-key=x").contains("not allowed"));
+        assert!(err("get pods --client-certificate=x").contains("not allowed"));
+        assert!(err("get pods --tls-server-name=x").contains("not allowed"));
+        assert!(err("get pods --cache-dir=x").contains("not allowed"));
+        assert!(err("get pods --profile=cpu").contains("not allowed"));
+        assert!(err("get pods --password=x").contains("not allowed"));
+        assert!(err("get pods --username=x").contains("not allowed"));
+        assert!(err("get pods --as-user-extra=a=b").contains("not allowed"));
+    }
+
+    #[test]
+    fn forbidden_short_flags_in_clusters() {
+        assert!(err("-Ashttp://evil get pods").contains("-s (--server) is not allowed"));
+        assert!(err("get pods -s http://evil").contains("-s (--server)"));
+        assert!(err("get pods -shttp://evil").contains("-s (--server)"));
+        assert!(err("get pods -As=http://evil").contains("-s (--server)"));
+        assert!(err("get pods -wAs").contains("-s (--server)"));
+        assert!(err("logs -fs x web").contains("-s (--server)"));
+        assert!(err("-zs x get pods").contains("-s (--server)"));
+        assert!(err("get pods --as_user_extra=x").contains("--as-user-extra"));
+        // A value swallowed by a value-taking shorthand is a value.
+        assert_eq!(ok("get pods -nsystem").namespace(), Some("system"));
+        assert_eq!(ok("get pods -l=s").value("selector"), Some("s"));
+    }
+
+    #[test]
+    fn forbidden_flags_after_double_dash_are_arguments() {
+        let a = ok("get pods -- --server=x");
+        assert_eq!(a.args, ["pods", "--server=x"]);
+    }
+
+    #[test]
+    fn unknown_flags() {
+        assert!(err("get pods --foo").contains("unknown flag: --foo"));
+        assert!(err("get pods --replicas=3").contains("kubectl get does not take it"));
+        assert!(err("get pods -z").contains("unknown shorthand flag: 'z' in -z"));
+        assert!(err("get pods ---x").contains("bad flag syntax"));
+        assert!(err("get pods --=x").contains("bad flag syntax"));
+    }
+
+    #[test]
+    fn missing_values() {
+        assert!(err("get pods -n").contains("flag needs an argument"));
+        assert!(err("get pods --namespace").contains("flag needs an argument: --namespace"));
+    }
+
+    #[test]
+    fn value_flags_take_the_next_word_even_with_a_dash() {
+        let a = ok("logs web --tail -1");
+        assert_eq!(a.value("tail"), Some("-1"));
+        assert_eq!(a.args, ["web"]);
+    }
+
+    #[test]
+    fn double_dash_ends_flags() {
+        let a = ok("get pods -- -weird-name");
+        assert_eq!(a.args, ["pods", "-weird-name"]);
+        let a = ok("delete pod - ");
+        assert_eq!(a.args, ["pod", "-"]);
+    }
+
+    #[test]
+    fn per_subcommand_short_meanings() {
+        let a = ok("logs -f web");
+        assert!(a.bool("follow"));
+        assert_eq!(a.args, ["web"]);
+        let a = ok("apply -f -");
+        assert_eq!(a.value("filename"), Some("-"));
+        let a = ok("logs web -p -c app");
+        assert!(a.bool("previous"));
+        assert_eq!(a.value("container"), Some("app"));
+    }
+
+    #[test]
+    fn optional_values() {
+        let a = ok("delete pod x --dry-run=server");
+        assert_eq!(a.value("dry-run"), Some("server"));
+        let a = ok("delete pod x --dry-run");
+        assert_eq!(a.value("dry-run"), Some("unchanged"));
+        let a = ok("api-resources --namespaced=false");
+        assert!(!a.bool("namespaced"));
+        assert!(a.given("namespaced"));
+        assert!(err("api-resources --namespaced=maybe").contains("takes true or false"));
+        assert!(err("get pods -A=maybe").contains("takes true or false"));
+    }
+
+    #[test]
+    fn quoted_selectors() {
+        let a = ok("get pods -l 'app in (a,b)'");
+        assert_eq!(a.value("selector"), Some("app in (a,b)"));
+    }
+
+    #[test]
+    fn flags_between_arguments() {
+        let a = ok("get -n x pods web -o yaml");
+        assert_eq!(a.args, ["pods", "web"]);
+        assert_eq!(a.value("output"), Some("yaml"));
+        assert_eq!(a.namespace(), Some("x"));
+    }
+
+    #[test]
+    fn last_value_wins() {
+        let a = ok("get pods -n a -n b");
+        assert_eq!(a.namespace(), Some("b"));
+    }
+
+    #[test]
+    fn help_flag() {
+        assert!(ok("get --help").bool("help"));
+        assert!(ok("get -h").bool("help"));
+        assert!(ok("--help").bool("help"));
+    }
+
+    #[test]
+    fn every_flag_in_the_table_is_well_formed() {
+        for f in FLAGS {
+            assert!(!is_forbidden(f.long), "{}", f.long);
+            assert!(!f.long.contains('_'));
+            if let Some(c) = f.short {
+                assert!(!FORBIDDEN_SHORT.iter().any(|(s, _)| *s == c));
+            }
+        }
+        // No subcommand has two flags with the same shorthand or name.
+        for sub in [
+            "get",
+            "describe",
+            "logs",
+            "events",
+            "scale",
+            "delete",
+            "apply",
+            "rollout",
+            "api-resources",
+            "version",
+            "auth",
+            "",
+        ] {
+            let fl: Vec<_> = flags_for(sub).collect();
+            for (i, a) in fl.iter().enumerate() {
+                for b in &fl[i + 1..] {
+                    assert_ne!(a.long, b.long, "{sub}");
+                    if a.short.is_some() {
+                        assert_ne!(a.short, b.short, "{sub}: {} {}", a.long, b.long);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# Starts (or reuses, when already running and healthy) the local control plane `kap`:
+# kwokctl's binary runtime with the locally built etcd, kube-apiserver (RBAC on, bound to
+# 127.0.0.1), kube-controller-manager, kube-scheduler and kwok-controller, plus 2 KWOK nodes.
+# Nothing is downloaded: every binary comes from build-binaries.sh's cache.
+#
+# Then creates a restricted identity (ServiceAccount kap-restricted/reader that may only
+# get/list/watch pods in kap-restricted) and writes its kubeconfig.
+#
+# Env:   KAP_CLUSTER_DIR  state dir (default <repo>/.cluster, gitignored)
+#        KAP_UP_TIMEOUT   seconds to wait for each readiness step (default 120)
+# Files: $KAP_CLUSTER_DIR/kubeconfig             admin (system:masters), stable path
+#        $KAP_CLUSTER_DIR/restricted.kubeconfig  ServiceAccount token, context kap-restricted
+# Progress goes to stderr; the LAST stdout line is exactly KUBECONFIG=<admin kubeconfig>.
+set -euo pipefail
+start_ns=$(date +%s%N)
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+name=kap
+timeout=${KAP_UP_TIMEOUT:-120}
+
+log() { echo "up.sh: $*" >&2; }
+elapsed() { awk -v a="$start_ns" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
+die() {
+  echo "up.sh: ERROR: $*" >&2
+  if [ -n "${cdir:-}" ] && [ -d "$cdir/logs" ]; then
+    for f in "$cdir"/logs/*.log; do
+      [ -f "$f" ] || continue
+      echo "----- last lines of $f -----" >&2
+      tail -n 15 "$f" >&2
+    done
+  fi
+  echo "up.sh: FAILED after $(elapsed)s" >&2
+  exit 1
+}
+trap 'die "command failed (line $LINENO): $BASH_COMMAND"' ERR
+
+# --- binaries ---------------------------------------------------------------------------
+bin=$("$here/build-binaries.sh" | tail -n 1) || die "build-binaries.sh failed"
+for b in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl; do
+  [ -x "$bin/$b" ] || die "missing binary $bin/$b"
+done
+export PATH="$bin:$PATH"
+
+# --- state dir --------------------------------------------------------------------------
+dir=${KAP_CLUSTER_DIR:-$root/.cluster}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+touch "$dir/.kap-cluster-dir"           # marker: down.sh only removes dirs that carry it
+export KWOK_WORKDIR=$dir
+cdir=$dir/clusters/$name
+admin=$dir/kubeconfig
+restricted=$dir/restricted.kubeconfig
+
+# One up.sh/down.sh at a time per state dir.
+exec 9>"$dir/.lock"
+flock -w 600 9 || die "could not lock $dir/.lock"
+
+# kwokctl configuration: local binaries only, loopback only.
+. "$here/versions.env"
+cfg=$dir/kwokctl.yaml
+cat > "$cfg.tmp" <<EOF
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokctlConfiguration
+options:
+  runtime: binary
+  bindAddress: 127.0.0.1
+  kubeVersion: $K8S_VERSION
+  etcdVersion: ${ETCD_VERSION#v}
+  kwokVersion: $KWOK_VERSION
+  cacheDir: $dir/cache
+  kubeApiserverBinary: $bin/kube-apiserver
+  kubeControllerManagerBinary: $bin/kube-controller-manager
+  kubeSchedulerBinary: $bin/kube-scheduler
+  kubectlBinary: $bin/kubectl
+  etcdBinary: $bin/etcd
+  kwokControllerBinary: $bin/kwok
+EOF
+mv "$cfg.tmp" "$cfg"
+kw() { kwokctl -c "$cfg" --name "$name" "$@"; }
+
+# A cluster made with other binaries (versions.env changed) is recreated.
+if [ -f "$cdir/kwok.yaml" ] && [ "$(cat "$dir/.bin-dir" 2>/dev/null)" != "$bin" ]; then
+  log "cluster was created with other binaries ($(cat "$dir/.bin-dir" 2>/dev/null || echo unknown)); recreating"
+  kw delete cluster --kubeconfig "" >&2 || true
+fi
+
+healthy() {
+  [ -f "$admin" ] && kubectl --kubeconfig "$admin" --request-timeout=3s get --raw /readyz >/dev/null 2>&1
+}
+
+if [ -f "$cdir/kwok.yaml" ] && healthy; then
+  log "reusing running cluster $name in $dir"
+  reused=1
+else
+  reused=0
+  if [ -f "$cdir/kwok.yaml" ]; then
+    log "cluster $name exists but is not healthy; (re)starting its components"
+  else
+    log "creating cluster $name in $dir (kwokctl binary runtime, apiserver on 127.0.0.1)"
+  fi
+  # Idempotent: returns at once when ready, starts stopped components otherwise.
+  if ! kw create cluster --runtime binary --kubeconfig "" --timeout "${timeout}s" >&2; then
+    if [ -f "$cdir/kwok.yaml" ]; then
+      log "start failed; deleting and creating it afresh"
+      kw delete cluster --kubeconfig "" >&2 || true
+      kw create cluster --runtime binary --kubeconfig "" --timeout "${timeout}s" >&2 \
+        || die "kwokctl create cluster failed"
+    else
+      die "kwokctl create cluster failed"
+    fi
+  fi
+  echo "$bin" > "$dir/.bin-dir"
+fi
+
+# Stable admin kubeconfig: a flattened copy (certs embedded) of kwokctl's own.
+[ -f "$cdir/kubeconfig.yaml" ] || die "kwokctl did not write $cdir/kubeconfig.yaml"
+kubectl config view --raw --flatten --kubeconfig "$cdir/kubeconfig.yaml" > "$admin.tmp"
+chmod 600 "$admin.tmp"
+mv "$admin.tmp" "$admin"
+export KUBECONFIG=$admin
+k() { kubectl --request-timeout=10s "$@"; }
+
+# Wait until: API answers /readyz, 2 KWOK nodes exist and are Ready, default SA exists.
+wait_for() {  # wait_for DESCRIPTION COMMAND...
+  local what=$1; shift
+  local deadline=$(( $(date +%s) + timeout ))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || die "timed out after ${timeout}s waiting for $what"
+    sleep 0.5
+  done
+}
+wait_for "the API server (/readyz)" k get --raw /readyz
+server=$(k config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+case $server in https://127.0.0.1:*) ;; *) die "unexpected API server URL $server (want https://127.0.0.1:PORT)";; esac
+log "API server ready at $server ($(elapsed)s)"
+
+nodes=$(k get nodes -o name | wc -l)
+if [ "$nodes" != 2 ]; then
+  log "scaling KWOK nodes $nodes -> 2"
+  kw scale node --replicas 2 >&2
+fi
+nodes_ready() {
+  [ "$(k get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c '^True$')" -ge 2 ]
+}
+wait_for "2 Ready nodes" nodes_ready
+wait_for "ServiceAccount default/default" k get serviceaccount default -n default
+log "nodes Ready, default ServiceAccount present ($(elapsed)s)"
+
+# --- restricted identity ----------------------------------------------------------------
+k apply -f - >&2 <<'EOF'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kap-restricted
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: reader
+  namespace: kap-restricted
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: pod-reader
+  namespace: kap-restricted
+rules:
+  - apiGroups: [""]
+    resources: ["pods"]
+    verbs: ["get", "list", "watch"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: reader-pod-reader
+  namespace: kap-restricted
+subjects:
+  - kind: ServiceAccount
+    name: reader
+    namespace: kap-restricted
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: pod-reader
+EOF
+token=$(k create token reader -n kap-restricted --duration=24h)
+[ -n "$token" ] || die "empty token for kap-restricted/reader"
+ca=$(k config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+[ -n "$ca" ] || die "admin kubeconfig has no certificate-authority-data"
+umask 077
+cat > "$restricted.tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+  - name: kap
+    cluster:
+      server: $server
+      certificate-authority-data: $ca
+users:
+  - name: kap-restricted-reader
+    user:
+      token: $token
+contexts:
+  - name: kap-restricted
+    context:
+      cluster: kap
+      user: kap-restricted-reader
+      namespace: kap-restricted
+current-context: kap-restricted
+EOF
+mv "$restricted.tmp" "$restricted"
+k --kubeconfig "$restricted" auth can-i list pods -n kap-restricted >/dev/null \
+  || die "restricted identity cannot list pods in kap-restricted"
+log "restricted kubeconfig: $restricted (ServiceAccount kap-restricted/reader, token valid 24h)"
+
+if [ $reused = 1 ]; then how=reused; else how=started; fi
+log "cluster $name $how in $(elapsed)s; admin kubeconfig $admin"
+echo "KUBECONFIG=$admin"

@@ -1,0 +1,211 @@
+//! The demo: `kube-ai-proxy serve` driven over stdio by a real MCP client (rmcp), operating
+//! the local cluster. Prints a readable transcript; exits 0 only if every step behaved as
+//! shown. Run with `make demo` (which starts the cluster and creates the demo workloads).
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use kube_ai_proxy_e2e::{
+    ServerOpts, is_error, kubeconfig, kubectl, restricted_kubeconfig, server_bin, start, text,
+};
+
+struct Transcript {
+    failures: Vec<String>,
+}
+
+impl Transcript {
+    fn step(&self, title: &str) {
+        println!("\n\x1b[1m━━ {title}\x1b[0m");
+    }
+
+    fn show(&self, command: &str, body: &str, error: bool) {
+        println!(
+            "\x1b[36m> execute_kubectl {command:?}\x1b[0m{}",
+            if error { "  (isError)" } else { "" }
+        );
+        let lines: Vec<&str> = body.lines().collect();
+        for l in lines.iter().take(40) {
+            println!("  {l}");
+        }
+        if lines.len() > 40 {
+            println!("  … ({} more lines)", lines.len() - 40);
+        }
+    }
+
+    fn check(&mut self, ok: bool, what: &str) {
+        if ok {
+            println!("  \x1b[32m✓ {what}\x1b[0m");
+        } else {
+            println!("  \x1b[31m✗ {what}\x1b[0m");
+            self.failures.push(what.to_string());
+        }
+    }
+}
+
+async fn run(t: &mut Transcript) -> Result<()> {
+    let audit = std::env::temp_dir().join(format!("kap-demo-audit-{}.jsonl", std::process::id()));
+    let admin = ServerOpts {
+        kubeconfig: Some(kubeconfig()?),
+        audit_log: Some(audit.clone()),
+        ..Default::default()
+    };
+    let client = start(&admin).await?;
+    let info = client.peer_info();
+    t.step("1. Connected to kube-ai-proxy over stdio; tools/list");
+    if let Some(si) = info.as_ref().and_then(|i| i.server_info.as_ref()) {
+        println!("  server: {} {}", si.name, si.version);
+    }
+    let tools = client.list_all_tools().await?;
+    for tool in &tools {
+        let ro = tool
+            .annotations
+            .as_ref()
+            .and_then(|a| a.read_only_hint)
+            .unwrap_or(false);
+        println!("  • {}{}", tool.name, if ro { " (read-only)" } else { "" });
+    }
+    t.check(
+        tools.iter().any(|t| t.name == "execute_kubectl"),
+        "execute_kubectl is listed",
+    );
+    t.check(
+        tools.iter().any(|t| t.name == "describe_kubectl"),
+        "describe_kubectl is listed",
+    );
+
+    t.step("2. kubectl get pods -A");
+    let r = kubectl(&client, "kubectl get pods -A").await?;
+    t.show("kubectl get pods -A", &text(&r), is_error(&r));
+    t.check(
+        !is_error(&r) && text(&r).contains("NAMESPACE") && text(&r).contains("kap-demo"),
+        "pods of every namespace, as a table",
+    );
+
+    t.step("3. kubectl describe deployment web -n kap-demo");
+    let r = kubectl(&client, "describe deployment web -n kap-demo").await?;
+    t.show(
+        "describe deployment web -n kap-demo",
+        &text(&r),
+        is_error(&r),
+    );
+    t.check(
+        !is_error(&r) && text(&r).contains("Replicas:") && text(&r).contains("Events"),
+        "kubectl-like description with events",
+    );
+
+    t.step("4. kubectl get events -n kap-demo");
+    let r = kubectl(&client, "get events -n kap-demo").await?;
+    t.show("get events -n kap-demo", &text(&r), is_error(&r));
+    t.check(
+        !is_error(&r) && (text(&r).contains("Scheduled") || text(&r).contains("ScalingReplicaSet")),
+        "events of the demo namespace",
+    );
+
+    t.step("5. kubectl scale deployment web --replicas=3 (a write: passes the gate and RBAC)");
+    let r = kubectl(&client, "scale deployment web --replicas=3 -n kap-demo").await?;
+    t.show(
+        "scale deployment web --replicas=3 -n kap-demo",
+        &text(&r),
+        is_error(&r),
+    );
+    t.check(
+        !is_error(&r) && text(&r).contains("scaled"),
+        "deployment scaled",
+    );
+    let r = kubectl(&client, "get deployment web -n kap-demo -o json").await?;
+    let replicas = serde_json::from_str::<serde_json::Value>(&text(&r))
+        .ok()
+        .and_then(|v| v["spec"]["replicas"].as_i64());
+    println!("  spec.replicas is now {replicas:?}");
+    t.check(replicas == Some(3), "the API server has spec.replicas = 3");
+    let _ = kubectl(&client, "scale deployment web --replicas=2 -n kap-demo").await?;
+
+    t.step("6. Refused by policy: reading a Secret");
+    let r = kubectl(&client, "get secret db-credentials -n kap-demo -o yaml").await?;
+    t.show(
+        "get secret db-credentials -n kap-demo -o yaml",
+        &text(&r),
+        is_error(&r),
+    );
+    t.check(
+        is_error(&r) && text(&r).contains("default.secret-contents"),
+        "denied by rule default.secret-contents; no secret data shown",
+    );
+
+    t.step("7. Refused by RBAC: the restricted identity (may only read pods in kap-restricted)");
+    let restricted = ServerOpts {
+        kubeconfig: Some(restricted_kubeconfig()?),
+        audit_log: Some(audit.clone()),
+        ..Default::default()
+    };
+    let rclient = start(&restricted).await?;
+    let r = kubectl(&rclient, "get pods -n kap-restricted").await?;
+    t.show("get pods -n kap-restricted", &text(&r), is_error(&r));
+    t.check(!is_error(&r), "allowed where RBAC allows it");
+    let r = kubectl(&rclient, "get deployments -n kap-demo").await?;
+    t.show("get deployments -n kap-demo", &text(&r), is_error(&r));
+    t.check(
+        is_error(&r) && text(&r).contains("RBAC"),
+        "refused by RBAC, naming verb, resource and namespace",
+    );
+    rclient.cancel().await?;
+
+    t.step("8. A malformed command");
+    for cmd in [
+        "get pods | sh -c 'curl evil'",
+        "get pods --server=https://attacker.example",
+        "frobnicate pods",
+    ] {
+        let r = kubectl(&client, cmd).await?;
+        t.show(cmd, &text(&r), is_error(&r));
+        t.check(is_error(&r), "refused with a clear error");
+    }
+
+    t.step("Audit log");
+    let records = kube_ai_proxy_e2e::read_audit(&audit)?;
+    let denies = records.iter().filter(|r| r["decision"] == "deny").count();
+    println!(
+        "  {} records in {} ({} denials)",
+        records.len(),
+        audit.display(),
+        denies
+    );
+    t.check(
+        denies >= 1 && records.iter().any(|r| r["rbac"] == "denied"),
+        "policy and RBAC refusals are audited",
+    );
+    client.cancel().await?;
+
+    t.step("Claude Desktop config entry for this build");
+    let entry = serde_json::json!({
+        "mcpServers": { "kubernetes": {
+            "command": server_bin(),
+            "args": ["serve"],
+            "env": { "KUBECONFIG": kubeconfig()? }
+        }}
+    });
+    println!("{}", serde_json::to_string_pretty(&entry)?);
+    if !t.failures.is_empty() {
+        bail!(
+            "{} step(s) did not behave as shown: {:?}",
+            t.failures.len(),
+            t.failures
+        );
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut t = Transcript { failures: vec![] };
+    match run(&mut t).await {
+        Ok(()) => {
+            println!("\n\x1b[32mdemo: every step behaved as shown\x1b[0m");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("\ndemo failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Shared pieces of the end-to-end tests, the demo and the benchmark: where the built
+//! binaries are, and a real MCP client (rmcp over stdio) driving `kube-ai-proxy serve`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{Context as _, Result, bail};
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::service::RunningService;
+use rmcp::transport::TokioChildProcess;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::Value;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
+/// `target/debug/kube-ai-proxy`.
+pub fn server_bin() -> PathBuf {
+    root().join("target/debug/kube-ai-proxy")
+}
+
+/// The misbehaving test plugin, copied there by `make plugins`.
+pub fn misbehave_plugin() -> PathBuf {
+    root().join("target/test-plugins/misbehave.wasm")
+}
+
+/// The bundled kubectl plugin.
+pub fn kubectl_plugin() -> PathBuf {
+    root().join("target/plugins/kubectl.wasm")
+}
+
+/// `KUBECONFIG` of the local cluster. Fails loudly when unset: the integration tests need
+/// the real control plane (`make test` starts it).
+pub fn kubeconfig() -> Result<String> {
+    match std::env::var("KUBECONFIG") {
+        Ok(k) if !k.is_empty() => Ok(k),
+        _ => bail!(
+            "KUBECONFIG is not set: run the tests with `make test`, which starts the local cluster"
+        ),
+    }
+}
+
+/// The restricted identity's kubeconfig (may only read pods in `kap-restricted`).
+pub fn restricted_kubeconfig() -> Result<String> {
+    match std::env::var("KAP_RESTRICTED_KUBECONFIG") {
+        Ok(k) if !k.is_empty() && Path::new(&k).is_file() => Ok(k),
+        _ => bail!("KAP_RESTRICTED_KUBECONFIG is not set or missing: run `make test`"),
+    }
+}
+
+/// How to start one server.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOpts {
+    pub kubeconfig: Option<String>,
+    pub audit_log: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub plugins: Vec<PathBuf>,
+    pub env: Vec<(String, String)>,
+    pub args: Vec<String>,
+}
+
+/// A running server and the MCP client connected to it.
+pub type Client = RunningService<RoleClient, ()>;
+
+/// Starts `kube-ai-proxy serve` as a child process and connects the rmcp client over stdio.
+pub async fn start(opts: &ServerOpts) -> Result<Client> {
+    let mut cmd = tokio::process::Command::new(server_bin());
+    cmd.arg("serve");
+    if let Some(a) = &opts.audit_log {
+        cmd.arg("--audit-log").arg(a);
+    }
+    if let Some(c) = &opts.config {
+        cmd.arg("--config").arg(c);
+    }
+    for p in &opts.plugins {
+        cmd.arg("--plugin").arg(p);
+    }
+    cmd.args(&opts.args);
+    for var in [
+        "K8S_CONTEXT",
+        "K8S_NAMESPACE",
+        "K8S_MCP_TIMEOUT",
+        "K8S_MCP_MAX_OUTPUT",
+        "KUBE_AI_PROXY_CONFIG",
+    ] {
+        cmd.env_remove(var);
+    }
+    if let Some(k) = &opts.kubeconfig {
+        cmd.env("KUBECONFIG", k);
+    }
+    for (k, v) in &opts.env {
+        cmd.env(k, v);
+    }
+    cmd.env(
+        "KUBE_AI_PROXY_LOG",
+        std::env::var("KUBE_AI_PROXY_LOG").unwrap_or_else(|_| "warn".into()),
+    );
+    let (transport, _stderr) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot start {}", server_bin().display()))?;
+    let client = ().serve(transport).await.context("MCP initialize failed")?;
+    Ok(client)
+}
+
+/// Calls `tool` with a JSON object of arguments.
+pub async fn call(client: &Client, tool: &str, args: Value) -> Result<CallToolResult> {
+    let Value::Object(args) = args else {
+        bail!("arguments must be a JSON object")
+    };
+    let params = CallToolRequestParams::new(tool.to_string()).with_arguments(args);
+    Ok(client.call_tool(params).await?)
+}
+
+/// Runs `execute_kubectl` with a command line.
+pub async fn kubectl(client: &Client, command: &str) -> Result<CallToolResult> {
+    call(
+        client,
+        "execute_kubectl",
+        serde_json::json!({ "command": command }),
+    )
+    .await
+}
+
+/// The text content of a result, joined.
+pub fn text(r: &CallToolResult) -> String {
+    r.content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Whether the result is an error result (`isError: true`).
+pub fn is_error(r: &CallToolResult) -> bool {
+    r.is_error.unwrap_or(false)
+}
+
+/// Reads an audit log as JSON values, one per line.
+pub fn read_audit(path: &Path) -> Result<Vec<Value>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .map(|l| serde_json::from_str(l).with_context(|| format!("bad audit line: {l}")))
+        .collect()
+}
