@@ -15,12 +15,22 @@ if [ ! -f "$dir/.kap-cluster-dir" ]; then
   exit 1
 fi
 exec 9>"$dir/.lock"
-flock -w 600 9 || { echo "down.sh: ERROR: could not lock $dir/.lock" >&2; exit 1; }
+flock -w 120 9 || log "WARNING: $dir/.lock still held after 120s (an up.sh running?); deleting anyway"
 
 cdir=$dir/clusters/$name
+# The components' pids (kwokctl keeps one pid file per component), taken before kwokctl
+# deletes the files, so that leftovers can be stopped and the exit awaited below.
+pids=()
+for pidfile in "$cdir"/pids/*.pid; do
+  [ -f "$pidfile" ] || continue
+  pid=$(cat "$pidfile")
+  if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$cdir/"; then
+    pids+=("$pid")
+  fi
+done
+
 if [ -f "$cdir/kwok.yaml" ]; then
-  # kwokctl from the binaries the cluster was made with (or the current versions' cache);
-  # if neither exists, the components are stopped by pid below.
+  # kwokctl from the binaries the cluster was made with (or the current versions' cache).
   . "$here/versions.env"
   kwokctl=""
   for b in "$(cat "$dir/.bin-dir" 2>/dev/null)" \
@@ -29,17 +39,22 @@ if [ -f "$cdir/kwok.yaml" ]; then
   done
   if [ -n "$kwokctl" ]; then
     log "deleting cluster $name"
-    KWOK_WORKDIR=$dir "$kwokctl" --name "$name" delete cluster --kubeconfig "" >&2 \
-      || log "kwokctl delete cluster failed; stopping leftover components by pid"
+    KWOK_WORKDIR=$dir "$kwokctl" --name "$name" delete cluster --kubeconfig "$dir/kubeconfig" >&2 9>&- \
+      || log "kwokctl delete cluster failed; stopping the components by pid"
+  else
+    log "no kwokctl binary found; stopping the components by pid"
   fi
 fi
-# Any component still running from this state dir (kwokctl keeps a pid file per component).
-for pidfile in "$cdir"/pids/*.pid; do
-  [ -f "$pidfile" ] || continue
-  pid=$(cat "$pidfile")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$cdir"; then
-    log "stopping leftover $(basename "$pidfile" .pid) (pid $pid)"
-    kill "$pid" 2>/dev/null || true
+# kwokctl SIGKILLs the components; do the same for any it missed, and wait for them to exit
+# so that their ports are free for the next up.sh.
+for pid in "${pids[@]}"; do
+  if kill -0 "$pid" 2>/dev/null; then
+    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "stopping leftover pid $pid"
+      kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
   fi
 done
 rm -rf "$dir"

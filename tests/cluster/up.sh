@@ -9,6 +9,7 @@
 #
 # Env:   KAP_CLUSTER_DIR  state dir (default <repo>/.cluster, gitignored)
 #        KAP_UP_TIMEOUT   seconds to wait for each readiness step (default 120)
+#        KAP_KEEP_ON_FAILURE=1  leave the components running when start-up fails (default: stop them)
 # Files: $KAP_CLUSTER_DIR/kubeconfig             admin (system:masters), stable path
 #        $KAP_CLUSTER_DIR/restricted.kubeconfig  ServiceAccount token, context kap-restricted
 # Progress goes to stderr; the LAST stdout line is exactly KUBECONFIG=<admin kubeconfig>.
@@ -21,14 +22,19 @@ timeout=${KAP_UP_TIMEOUT:-120}
 
 log() { echo "up.sh: $*" >&2; }
 elapsed() { awk -v a="$start_ns" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
+show_logs=0   # set to 1 once kwokctl has been asked to start components
 die() {
   echo "up.sh: ERROR: $*" >&2
-  if [ -n "${cdir:-}" ] && [ -d "$cdir/logs" ]; then
+  if [ "$show_logs" = 1 ] && [ -d "$cdir/logs" ]; then
     for f in "$cdir"/logs/*.log; do
       [ -f "$f" ] || continue
       echo "----- last lines of $f -----" >&2
       tail -n 15 "$f" >&2
     done
+  fi
+  if [ "$show_logs" = 1 ] && [ "${KAP_KEEP_ON_FAILURE:-0}" != 1 ]; then
+    echo "up.sh: stopping the cluster's components (state and logs stay in $dir; KAP_KEEP_ON_FAILURE=1 keeps them running; down.sh removes everything)" >&2
+    kwokctl -c "$cfg" --name "$name" stop cluster >/dev/null 2>&1 9>&- || true
   fi
   echo "up.sh: FAILED after $(elapsed)s" >&2
   exit 1
@@ -77,7 +83,8 @@ options:
   kwokControllerBinary: $bin/kwok
 EOF
 mv "$cfg.tmp" "$cfg"
-kw() { kwokctl -c "$cfg" --name "$name" "$@"; }
+# 9>&-: kwokctl forks the components; they must not inherit (and hold forever) the lock fd.
+kw() { kwokctl -c "$cfg" --name "$name" "$@" 9>&-; }
 
 # A cluster made with other binaries (versions.env changed) is recreated.
 if [ -f "$cdir/kwok.yaml" ] && [ "$(cat "$dir/.bin-dir" 2>/dev/null)" != "$bin" ]; then
@@ -94,6 +101,7 @@ if [ -f "$cdir/kwok.yaml" ] && healthy; then
   reused=1
 else
   reused=0
+  show_logs=1
   if [ -f "$cdir/kwok.yaml" ]; then
     log "cluster $name exists but is not healthy; (re)starting its components"
   else
@@ -130,6 +138,7 @@ wait_for() {  # wait_for DESCRIPTION COMMAND...
     sleep 0.5
   done
 }
+show_logs=1
 wait_for "the API server (/readyz)" k get --raw /readyz
 server=$(k config view --minify -o jsonpath='{.clusters[0].cluster.server}')
 case $server in https://127.0.0.1:*) ;; *) die "unexpected API server URL $server (want https://127.0.0.1:PORT)";; esac
@@ -146,6 +155,7 @@ nodes_ready() {
 wait_for "2 Ready nodes" nodes_ready
 wait_for "ServiceAccount default/default" k get serviceaccount default -n default
 log "nodes Ready, default ServiceAccount present ($(elapsed)s)"
+show_logs=0
 
 # --- restricted identity ----------------------------------------------------------------
 k apply -f - >&2 <<'EOF'

@@ -1273,10 +1273,10 @@ mod tests {
             json!([1, 2]),
         ] {
             let _ = pod(&v, &Some(Err("forbidden".into())), NOW);
-            let _ = deployment(&v, &[v.clone()], &None, NOW);
-            let _ = service(&v, &[v.clone()], &None, NOW);
-            let _ = node(&v, &[v.clone()], &None, NOW);
-            let _ = namespace(&v, &[v.clone()], &None, NOW);
+            let _ = deployment(&v, std::slice::from_ref(&v), &None, NOW);
+            let _ = service(&v, std::slice::from_ref(&v), &None, NOW);
+            let _ = node(&v, std::slice::from_ref(&v), &None, NOW);
+            let _ = namespace(&v, std::slice::from_ref(&v), &None, NOW);
             let _ = secret(&v);
             let _ = configmap(&v, &None, NOW);
             let _ = generic(&v, &None, NOW);

@@ -30,11 +30,11 @@ impl Writer<'_> {
             let last = line.len().saturating_sub(1);
             for (j, cell) in line.iter().enumerate() {
                 self.out.push_str(cell);
-                if j < last {
-                    if let Some(&w) = self.widths.get(j) {
-                        for _ in width(cell)..w {
-                            self.out.push(' ');
-                        }
+                if j < last
+                    && let Some(&w) = self.widths.get(j)
+                {
+                    for _ in width(cell)..w {
+                        self.out.push(' ');
                     }
                 }
             }

@@ -245,12 +245,7 @@ mod tests {
     fn bad_arguments() {
         let mut f = Fake::new();
         assert!(matches!(
-            call(
-                &"execute_kubectl".to_string(),
-                "[]",
-                f.ctx.clone(),
-                &mut Fake::new()
-            ),
+            call("execute_kubectl", "[]", f.ctx.clone(), &mut Fake::new()),
             Err(CallError::InvalidArguments(_))
         ));
         assert!(matches!(

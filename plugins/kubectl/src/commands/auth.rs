@@ -74,6 +74,13 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
     if let Some(n) = &name {
         validate_name(n).map_err(Failure::Usage)?;
     }
+    if let Some(sr) = p.value("subresource")
+        && (sr.is_empty() || !sr.bytes().all(|b| b.is_ascii_lowercase()))
+    {
+        return usage(format!(
+            "invalid --subresource {sr:?}: a subresource is a lowercase word such as log or scale"
+        ));
+    }
     let (group, resource, namespaced) = if type_name == "*" {
         (String::new(), "*".to_string(), true)
     } else {
@@ -135,5 +142,16 @@ mod tests {
         );
         assert!(format!("{:?}", run_line(&mut f, "auth whoami")).contains("not supported yet"));
         assert!(format!("{:?}", run_line(&mut f, "auth can-i get")).contains("usage"));
+        assert!(
+            format!(
+                "{:?}",
+                run_line(&mut f, "auth can-i get pods --subresource=../x")
+            )
+            .contains("invalid --subresource")
+        );
+        assert!(
+            format!("{:?}", run_line(&mut f, "auth can-i get pods/../x"))
+                .contains("invalid object name")
+        );
     }
 }

@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::get::resolve_targets;
 use super::{Report, namespace, refuse_files};
 use crate::api::{
-    Api, CmdResult, Ctx, Failure, KubeError, ResourceInfo, Verb, arr, core, is_not_found,
-    list_items, request, s, send_json, usage,
+    Api, CmdResult, Ctx, Failure, ResourceInfo, Verb, arr, core, is_not_found, list_items, request,
+    s, usage,
 };
 use crate::cli::Parsed;
 use crate::describe::{self, EventsSection};
@@ -225,24 +225,6 @@ fn describe_one(
     };
     Ok(text)
 }
-
-/// Sends a GET for one object (used by other commands that need the object first).
-pub fn get_object(
-    api: &mut dyn Api,
-    info: &ResourceInfo,
-    ns: &str,
-    name: &str,
-) -> Result<Value, Failure> {
-    send_json(api, &request(Verb::Get, info, Some(ns), Some(name)))
-}
-
-/// Whether a failure is a NotFound from the server.
-pub fn failure_is_not_found(f: &Failure) -> bool {
-    matches!(f, Failure::Kube(e) if is_not_found(e))
-}
-
-#[allow(dead_code)]
-fn _unused(_: KubeError) {}
 
 #[cfg(test)]
 mod tests {

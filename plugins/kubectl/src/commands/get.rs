@@ -6,8 +6,8 @@ use super::{
     Report, events, namespace, pretty_json, refuse_flags, resolve, strip_managed_fields, to_yaml,
 };
 use crate::api::{
-    Api, CmdResult, Ctx, Failure, KubeError, OutputFormat, ResourceInfo, Verb, api_version,
-    is_not_found, kind_group, request, usage,
+    Api, CmdResult, Ctx, Failure, OutputFormat, ResourceInfo, Verb, api_version, is_not_found,
+    kind_group, request, usage,
 };
 use crate::cli::Parsed;
 use crate::table::{TableOptions, print_table};
@@ -340,11 +340,6 @@ fn objects(
         _ => pretty_json(&value),
     };
     report.finish()
-}
-
-/// A kubectl-style error line for a failure (used by callers that keep going).
-pub fn error_line(e: &KubeError) -> String {
-    crate::api::kube_error_text(e)
 }
 
 #[cfg(test)]

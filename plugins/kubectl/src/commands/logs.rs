@@ -109,7 +109,7 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
     )?;
     let pod_name = match p.args.as_slice() {
         [pod] | [pod, _] => match pod.split_once('/') {
-            Some((t, n)) if matches!(t, "pod" | "pods" | "po") => n.to_string(),
+            Some(("pod" | "pods" | "po", n)) => n.to_string(),
             Some((t, _)) => {
                 return usage(format!(
                     "kubectl logs {t}/NAME is not supported yet: name the pod (find it with `kubectl get pods -l <selector>`)"
@@ -147,11 +147,11 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
     } else if container.is_none() {
         // Like kubectl, look at the pod to pick the container; if it cannot be read, let the
         // server decide (it answers with the list of containers when one must be chosen).
-        if let Ok(pod) = send_json(api, &request(Verb::Get, &pods, Some(&ns), Some(&pod_name))) {
-            if let Some((c, n)) = default_container(&pod) {
-                container = Some(c);
-                note = n;
-            }
+        if let Ok(pod) = send_json(api, &request(Verb::Get, &pods, Some(&ns), Some(&pod_name)))
+            && let Some((c, n)) = default_container(&pod)
+        {
+            container = Some(c);
+            note = n;
         }
     }
     let mut text = String::new();

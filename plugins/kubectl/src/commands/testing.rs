@@ -39,6 +39,12 @@ fn info(
     r
 }
 
+impl Default for Fake {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Fake {
     pub fn new() -> Fake {
         Fake {
