@@ -351,13 +351,20 @@ async fn an_endless_plugin_times_out_and_the_server_keeps_answering() {
     assert!(is_error(&r) && text(&r).contains("trap"), "{}", text(&r));
     let r = call(&c, "list_pods", json!({})).await.unwrap();
     assert!(text(&r).starts_with("ok 200"), "{}", text(&r));
+    // Writes to stdout are discarded: they never reach the protocol stream.
+    let r = call(&c, "stdout_flood", json!({})).await.unwrap();
+    assert_eq!(text(&r), "wrote to stdout");
+    assert!(!is_error(&r));
     let outcomes: Vec<String> = read_audit(&audit_path(&dir))
         .unwrap()
         .into_iter()
         .filter(|r| r["kind"] == "tool_call")
         .map(|r| r["outcome"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(outcomes, ["timeout", "ok", "out-of-memory", "trap", "ok"]);
+    assert_eq!(
+        outcomes,
+        ["timeout", "ok", "out-of-memory", "trap", "ok", "ok"]
+    );
     c.cancel().await.unwrap();
 }
 

@@ -300,9 +300,12 @@ impl PluginHost {
     ) -> (Store<CallState>, MemoryOutputPipe) {
         let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
         // WASI with nothing in it: no preopened directories, no environment, no arguments,
-        // no sockets; stdin empty, stdout discarded (it would corrupt the stdio protocol
-        // stream), stderr captured for the host log.
-        let wasi = WasiCtxBuilder::new().stderr(stderr.clone()).build();
+        // no sockets; stdin closed, stdout a sink (writes succeed and are discarded: they
+        // would corrupt the stdio protocol stream), stderr captured for the host log.
+        let wasi = WasiCtxBuilder::new()
+            .stdout(wasmtime_wasi::p2::pipe::SinkOutputStream)
+            .stderr(stderr.clone())
+            .build();
         let limit = self.services.config.memory_limit_bytes;
         let state = CallState {
             wasi,
