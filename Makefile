@@ -39,7 +39,7 @@ cluster-down:
 ## The demo: uses $KUBECONFIG when given, else starts the local cluster.
 demo: build
 	@if [ -z "$${KUBECONFIG:-}" ]; then \
-	  kc=$$(tests/cluster/up.sh | tail -n1); export $$kc; \
+	  kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	  export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	fi; \
 	tests/cluster/demo-workloads.sh >&2; \
@@ -52,7 +52,7 @@ unit:
 	cargo test --workspace --lib --bins
 
 e2e:
-	@kc=$$(tests/cluster/up.sh | tail -n1); export $$kc; \
+	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	tests/cluster/demo-workloads.sh >&2; \
 	cargo test -p kube-ai-proxy-e2e --tests -- --test-threads=1
@@ -68,5 +68,6 @@ lint:
 
 ## Latency benchmark: execute_kubectl through MCP vs kubectl (not part of `make test`).
 bench: build
-	@kc=$$(tests/cluster/up.sh | tail -n1); export $$kc; tests/cluster/demo-workloads.sh >&2; \
-	$(TARGET)/debug/bench
+	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
+	tests/cluster/demo-workloads.sh >&2; \
+	KAP_KUBECTL=$$KAP_BIN_DIR/kubectl $(TARGET)/debug/bench
