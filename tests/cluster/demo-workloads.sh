@@ -4,6 +4,8 @@
 #                   StatefulSet db (1 replica) with headless Service db, Secret db-credentials
 #   kap-restricted: Pod restricted-pod (something the restricted identity can list)
 # and waits until web's pods, db-0 and restricted-pod are Running (KWOK marks them Running).
+# On the local cluster every container there serves tests/cluster/logs/app.log as its log
+# (KWOK ClusterLogs, configured by up.sh); this script warns when `kubectl logs` fails.
 # Env: KUBECONFIG (required), KAP_DEMO_TIMEOUT seconds (default 120).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -145,4 +147,10 @@ kubectl -n kap-demo wait pod -l app=web --for=jsonpath='{.status.phase}'=Running
 kubectl -n kap-restricted wait pod/restricted-pod --for=jsonpath='{.status.phase}'=Running --timeout="${timeout}s" >&2 \
   || die "kap-restricted/restricted-pod is not Running"
 kubectl get pods -n kap-demo -o wide >&2
+# Pod logs come from KWOK's ClusterLogs rule (up.sh): tests/cluster/logs/app.log. A cluster
+# started by an older up.sh has none; say so here rather than in a failing logs test.
+if ! logs_err=$(kubectl -n kap-demo logs db-0 --tail 1 2>&1 >/dev/null); then
+  log "WARNING: kubectl logs db-0 -n kap-demo fails: $logs_err"
+  log "WARNING: on the local cluster, run tests/cluster/up.sh (it recreates a cluster without the ClusterLogs rule)"
+fi
 log "done in $(( $(date +%s) - start ))s"

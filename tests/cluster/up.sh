@@ -4,6 +4,16 @@
 # 127.0.0.1), kube-controller-manager, kube-scheduler and kwok-controller, plus 2 KWOK nodes.
 # Nothing is downloaded: every binary comes from build-binaries.sh's cache.
 #
+# Pod logs: KWOK serves `kubectl logs` only for containers a ClusterLogs rule covers. The
+# kwokctl configuration written below carries one (a static --config document, read by
+# kwok-controller at start): every container of every pod in kap-demo and kap-restricted
+# serves tests/cluster/logs/app.log (CRI log format; edits to the file show at once).
+# The cluster remembers the sha256 of the kwokctl configuration it was created with
+# ($KAP_CLUSTER_DIR/.kwokctl.sha256): when the configuration changes (ClusterLogs rules,
+# binaries, versions, paths), the next up.sh deletes and recreates the cluster (its objects,
+# e.g. the demo workloads, are lost; demo-workloads.sh recreates them). Otherwise a healthy
+# running cluster is reused as is.
+#
 # Then creates a restricted identity (ServiceAccount kap-restricted/reader that may only
 # get/list/watch pods in kap-restricted) and writes its kubeconfig.
 #
@@ -65,6 +75,8 @@ flock -w 600 9 || die "could not lock $dir/.lock"
 # kwokctl configuration: local binaries only, loopback only.
 . "$here/versions.env"
 cfg=$dir/kwokctl.yaml
+logs_file=$here/logs/app.log
+[ -f "$logs_file" ] || die "missing $logs_file (the pod log KWOK serves)"
 cat > "$cfg.tmp" <<EOF
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
@@ -81,15 +93,44 @@ options:
   kubectlBinary: $bin/kubectl
   etcdBinary: $bin/etcd
   kwokControllerBinary: $bin/kwok
+---
+# Logs for kubectl logs: containers of pods in these namespaces serve this file (no
+# containers list = every container). kwok-controller reads the file on each request.
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: kap-demo-logs
+spec:
+  selector:
+    matchNamespaces:
+      - kap-demo
+      - kap-restricted
+  logs:
+    - logsFile: $logs_file
+      follow: false
 EOF
 mv "$cfg.tmp" "$cfg"
+cfg_sum=$(sha256sum "$cfg" | cut -d' ' -f1)
 # 9>&-: kwokctl forks the components; they must not inherit (and hold forever) the lock fd.
 kw() { kwokctl -c "$cfg" --name "$name" "$@" 9>&-; }
+# Deletes the cluster (components and $cdir). --kubeconfig must name a file: kwokctl removes
+# the cluster's context from it ("" is refused with "empty path"); kwokctl's own copy goes
+# with $cdir anyway.
+kw_delete() {
+  kw delete cluster --kubeconfig "$cdir/kubeconfig.yaml" >&2 || true
+  [ ! -e "$cdir/kwok.yaml" ] || die "kwokctl delete cluster left $cdir behind (down.sh removes everything)"
+}
 
-# A cluster made with other binaries (versions.env changed) is recreated.
-if [ -f "$cdir/kwok.yaml" ] && [ "$(cat "$dir/.bin-dir" 2>/dev/null)" != "$bin" ]; then
-  log "cluster was created with other binaries ($(cat "$dir/.bin-dir" 2>/dev/null || echo unknown)); recreating"
-  kw delete cluster --kubeconfig "" >&2 || true
+# A cluster made with another kwokctl configuration (other binaries after a versions.env
+# change, other ClusterLogs rules, ...) is recreated: kwokctl applies --config only at creation.
+if [ -f "$cdir/kwok.yaml" ] && [ "$(cat "$dir/.kwokctl.sha256" 2>/dev/null)" != "$cfg_sum" ]; then
+  if [ "$(cat "$dir/.bin-dir" 2>/dev/null)" != "$bin" ]; then
+    log "cluster was created with other binaries ($(cat "$dir/.bin-dir" 2>/dev/null || echo unknown)); recreating"
+  else
+    log "cluster was created with another kwokctl configuration (e.g. other ClusterLogs rules); recreating"
+  fi
+  kw_delete
+  rm -f "$dir/.kwokctl.sha256"
 fi
 
 healthy() {
@@ -111,7 +152,7 @@ else
   if ! kw create cluster --runtime binary --kubeconfig "" --timeout "${timeout}s" >&2; then
     if [ -f "$cdir/kwok.yaml" ]; then
       log "start failed; deleting and creating it afresh"
-      kw delete cluster --kubeconfig "" >&2 || true
+      kw_delete
       kw create cluster --runtime binary --kubeconfig "" --timeout "${timeout}s" >&2 \
         || die "kwokctl create cluster failed"
     else
@@ -119,7 +160,10 @@ else
     fi
   fi
   echo "$bin" > "$dir/.bin-dir"
+  echo "$cfg_sum" > "$dir/.kwokctl.sha256"
 fi
+grep -q '^kind: ClusterLogs$' "$cdir/kwok.yaml" \
+  || die "$cdir/kwok.yaml has no ClusterLogs rule, so kubectl logs would find no logs (run down.sh, then up.sh)"
 
 # Stable admin kubeconfig: a flattened copy (certs embedded) of kwokctl's own.
 [ -f "$cdir/kubeconfig.yaml" ] || die "kwokctl did not write $cdir/kubeconfig.yaml"
