@@ -41,6 +41,8 @@ demo: build
 	@if [ -z "$${KUBECONFIG:-}" ]; then \
 	  kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	  export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
+	else \
+	  export KAP_RESTRICTED_KUBECONFIG=$$(tests/cluster/restricted-identity.sh $(CLUSTER_DIR)/restricted-demo.kubeconfig | tail -n1); \
 	fi; \
 	tests/cluster/demo-workloads.sh >&2; \
 	$(TARGET)/debug/demo

@@ -202,71 +202,7 @@ log "nodes Ready, default ServiceAccount present ($(elapsed)s)"
 show_logs=0
 
 # --- restricted identity ----------------------------------------------------------------
-k apply -f - >&2 <<'EOF'
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: kap-restricted
----
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: reader
-  namespace: kap-restricted
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata:
-  name: pod-reader
-  namespace: kap-restricted
-rules:
-  - apiGroups: [""]
-    resources: ["pods"]
-    verbs: ["get", "list", "watch"]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: reader-pod-reader
-  namespace: kap-restricted
-subjects:
-  - kind: ServiceAccount
-    name: reader
-    namespace: kap-restricted
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: Role
-  name: pod-reader
-EOF
-token=$(k create token reader -n kap-restricted --duration=24h)
-[ -n "$token" ] || die "empty token for kap-restricted/reader"
-ca=$(k config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
-[ -n "$ca" ] || die "admin kubeconfig has no certificate-authority-data"
-umask 077
-cat > "$restricted.tmp" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-  - name: kap
-    cluster:
-      server: $server
-      certificate-authority-data: $ca
-users:
-  - name: kap-restricted-reader
-    user:
-      token: $token
-contexts:
-  - name: kap-restricted
-    context:
-      cluster: kap
-      user: kap-restricted-reader
-      namespace: kap-restricted
-current-context: kap-restricted
-EOF
-mv "$restricted.tmp" "$restricted"
-k --kubeconfig "$restricted" auth can-i list pods -n kap-restricted >/dev/null \
-  || die "restricted identity cannot list pods in kap-restricted"
-log "restricted kubeconfig: $restricted (ServiceAccount kap-restricted/reader, token valid 24h)"
+KUBECONFIG=$admin "$here/restricted-identity.sh" "$restricted" >/dev/null || die "cannot create the restricted identity"
 
 if [ $reused = 1 ]; then how=reused; else how=started; fi
 log "cluster $name $how in $(elapsed)s; admin kubeconfig $admin"
