@@ -141,6 +141,24 @@ pub fn is_error(r: &CallToolResult) -> bool {
     r.is_error.unwrap_or(false)
 }
 
+/// Runs the real kubectl (built from Kubernetes' sources; `KAP_KUBECTL`, else `kubectl` on
+/// PATH, which `make test` makes the built one) against the local cluster: the independent
+/// oracle of the tests. Panics with kubectl's stderr when it fails.
+pub fn real_kubectl(args: &[&str]) -> String {
+    let bin = std::env::var("KAP_KUBECTL").unwrap_or_else(|_| "kubectl".into());
+    let out = std::process::Command::new(bin)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig().expect("KUBECONFIG"))
+        .output()
+        .expect("run kubectl");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("kubectl output is UTF-8")
+}
+
 /// Reads an audit log as JSON values, one per line.
 pub fn read_audit(path: &Path) -> Result<Vec<Value>> {
     let text =

@@ -43,22 +43,6 @@ log = true
     o
 }
 
-/// The independent oracle: the real kubectl binary (built from Kubernetes' sources).
-fn real_kubectl(args: &[&str]) -> String {
-    let bin = std::env::var("KAP_KUBECTL").unwrap_or_else(|_| "kubectl".into());
-    let out = std::process::Command::new(bin)
-        .args(args)
-        .env("KUBECONFIG", kubeconfig().unwrap())
-        .output()
-        .expect("run kubectl");
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn records_for(path: &Path, request_id: &str) -> Vec<Value> {
     read_audit(path)
         .unwrap()

@@ -50,22 +50,6 @@ fn joined(lines: &[String]) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
-/// The real kubectl binary (built from Kubernetes' sources), an independent second oracle.
-fn real_kubectl(args: &[&str]) -> String {
-    let bin = std::env::var("KAP_KUBECTL").unwrap_or_else(|_| "kubectl".into());
-    let out = std::process::Command::new(bin)
-        .args(args)
-        .env("KUBECONFIG", kubeconfig().unwrap())
-        .output()
-        .expect("run kubectl");
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn admin(dir: &tempfile::TempDir) -> ServerOpts {
     ServerOpts {
         kubeconfig: Some(kubeconfig().expect("KUBECONFIG")),
