@@ -81,30 +81,48 @@ pub struct Grant {
 /// Command-line overrides (from `serve` and `plugins` flags).
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
+    /// `--config FILE`.
     pub config: Option<PathBuf>,
+    /// `--plugin-dir DIR`, repeatable; replaces the default directories.
     pub plugin_dirs: Vec<PathBuf>,
+    /// `--plugin FILE`, repeatable; added to what the directories hold.
     pub plugins: Vec<PathBuf>,
+    /// `--audit-log FILE`.
     pub audit_log: Option<PathBuf>,
+    /// `--no-default-plugins`: load no bundled plugin directory.
     pub no_default_plugins: bool,
 }
 
 /// The resolved configuration the host runs with.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// kubeconfig context to use; `None` means the kubeconfig's current context.
     pub context: Option<String>,
+    /// Default namespace for requests that name none; `None` means the context's.
     pub namespace: Option<String>,
+    /// Longest a tool call may run (`K8S_MCP_TIMEOUT`, seconds; default 300).
     pub timeout: Duration,
+    /// Answer budget in characters (`K8S_MCP_MAX_OUTPUT`; default 100000).
     pub max_output: usize,
+    /// Audit log file (JSON lines, appended).
     pub audit_log: PathBuf,
+    /// Directories whose `*.wasm` files are loaded, in order.
     pub plugin_dirs: Vec<PathBuf>,
+    /// Plugin files loaded after the directories.
     pub plugins: Vec<PathBuf>,
+    /// Linear-memory limit of one plugin call, in bytes.
     pub memory_limit_bytes: usize,
+    /// Whether every Kubernetes request is pre-checked with a SelfSubjectAccessReview.
     pub rbac_check: bool,
+    /// How long an access review answer is reused.
     pub rbac_cache: Duration,
+    /// Most capability calls one tool call may make.
     pub max_capability_calls: u32,
+    /// Grants by plugin name: the built-in defaults, replaced per plugin by the file's.
     pub grants: BTreeMap<String, Grant>,
+    /// Where precompiled components are cached; `None` disables the cache.
     pub compile_cache: Option<PathBuf>,
-    /// Where the config came from, for `plugins list` and logs.
+    /// The config file read, if any.
     pub source: Option<PathBuf>,
 }
 
