@@ -26,8 +26,10 @@ plugins: wasm-target
 	cp $(WASM)/kubectl_plugin.wasm $(TARGET)/plugins/kubectl.wasm
 	cp $(WASM)/misbehave_plugin.wasm $(TARGET)/test-plugins/misbehave.wasm
 
+# Every native cargo command selects the whole workspace, so features resolve the same way
+# and the dependencies (wasmtime, kube-rs) are compiled once for build and tests.
 host:
-	cargo build -p kube-ai-proxy -p kube-ai-proxy-e2e --bins
+	cargo build --workspace --bins
 
 ## Start the local cluster (or reuse a running one); the last line is KUBECONFIG=<path>.
 cluster:
@@ -57,7 +59,7 @@ e2e:
 	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	tests/cluster/demo-workloads.sh >&2; \
-	cargo test -p kube-ai-proxy-e2e --tests -- --test-threads=1
+	cargo test --workspace --test e2e --test logs -- --test-threads=1
 
 python-check:
 	@tests/python/setup-venv.sh >&2

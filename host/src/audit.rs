@@ -152,8 +152,9 @@ mod tests {
 
     #[test]
     fn appends_one_json_line_per_record() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/audit.jsonl");
+        let dir = std::env::temp_dir().join(format!("kap-audit-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("sub/audit.jsonl");
         let log = AuditLog::open(&path).unwrap();
         let caller = Caller {
             request_id: "7".into(),
@@ -185,5 +186,6 @@ mod tests {
         assert_eq!(lines[1]["decision"], "deny");
         assert_eq!(lines[1]["namespace"], "default");
         assert!(lines[1]["time"].as_str().unwrap().ends_with('Z'));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

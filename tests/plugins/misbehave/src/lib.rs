@@ -133,4 +133,6 @@ impl Guest for Misbehave {
     }
 }
 
+// Exported only in the component (native unit-test builds cannot link the export symbols).
+#[cfg(target_arch = "wasm32")]
 export!(Misbehave);
