@@ -17,7 +17,7 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
-use crate::audit::{Caller, Record};
+use crate::audit::{Caller, ClientInfo, Record, redact_arguments};
 use crate::plugins::bindings::tools::ToolError;
 use crate::plugins::bindings::types::CallContext;
 use crate::plugins::{CallOutcome, PluginHost};
@@ -80,13 +80,15 @@ impl Server {
         }
     }
 
-    /// Runs one tool call: dispatch, time limit, output budget, audit. Returns `None` when
-    /// no plugin serves `name`.
+    /// Runs one tool call: dispatch, time limit, output budget, audit. `client` is the MCP
+    /// client's `initialize` info, recorded in every audit record of the call. Returns `None`
+    /// when no plugin serves `name`.
     pub async fn run_tool(
         &self,
         name: &str,
         arguments: serde_json::Map<String, serde_json::Value>,
         request_id: String,
+        client: Option<ClientInfo>,
     ) -> Option<CallToolResult> {
         let (plugin, _) = self.host.find(name)?;
         let services = self.host.services();
@@ -115,11 +117,14 @@ impl Server {
         };
         let caller = Caller {
             request_id,
+            client,
             tool: name.to_string(),
             plugin: plugin.info.manifest.name.clone(),
             digest: plugin.info.digest.clone(),
         };
-        let args_json = serde_json::Value::Object(arguments).to_string();
+        let args_value = serde_json::Value::Object(arguments);
+        let audited_arguments = redact_arguments(&args_value);
+        let args_json = args_value.to_string();
         let outcome = self
             .host
             .call(plugin, caller.clone(), name, &args_json, ctx, timeout)
@@ -186,11 +191,12 @@ impl Server {
                 )
             }
         };
-        let rec = Record::tool_call(
+        let mut rec = Record::tool_call(
             &caller,
             started.elapsed().as_secs_f64() * 1000.0,
             audit_outcome,
         );
+        rec.arguments = Some(audited_arguments);
         if let Err(e) = services.audit.write(&rec) {
             tracing::error!(error = %e, "audit record lost");
         }
@@ -235,7 +241,11 @@ impl ServerHandler for Server {
         };
         let name: Cow<'static, str> = request.name.clone();
         let args = request.arguments.unwrap_or_default();
-        match self.run_tool(&name, args, request_id).await {
+        let client = context.peer.peer_info().map(|info| ClientInfo {
+            name: info.client_info.name.clone(),
+            version: info.client_info.version.clone(),
+        });
+        match self.run_tool(&name, args, request_id, client).await {
             Some(r) => Ok(r.into()),
             None => Err(McpError::invalid_params(
                 format!("unknown tool: {name}"),
