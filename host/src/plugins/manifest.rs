@@ -37,6 +37,28 @@ pub struct Manifest {
     pub wit: String,
     #[serde(default)]
     pub capabilities: RequestedCapabilities,
+    /// The tools the plugin declares it serves (`[[tools]]`), so a reviewer can read them
+    /// without running the plugin. Optional; when present, the host checks at load time that
+    /// `list-tools` returns exactly these names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolDecl>,
+}
+
+/// One `[[tools]]` entry of `plugin.toml`: a tool the plugin declares it serves.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ToolDecl {
+    /// The tool name, as `list-tools` returns it (`[A-Za-z0-9_.-]{1,128}`).
+    pub name: String,
+    /// What the tool does, for a reviewer.
+    #[serde(default)]
+    pub description: String,
+    /// Whether the tool only reads (the MCP `readOnlyHint`).
+    #[serde(default)]
+    pub read_only: bool,
+    /// Whether the tool may destroy or overwrite things (the MCP `destructiveHint`).
+    #[serde(default)]
+    pub destructive: bool,
 }
 
 /// Capabilities a plugin requests. Absent means not requested.
@@ -138,8 +160,22 @@ impl KubeScope {
 }
 
 impl Manifest {
-    /// Parses and validates `plugin.toml` text.
+    /// Parses and validates `plugin.toml` text, including that it targets [`WIT_PACKAGE`].
     pub fn parse(text: &str) -> Result<Manifest> {
+        let m = Manifest::parse_any_wit(text)?;
+        if m.wit != WIT_PACKAGE {
+            bail!(
+                "plugin {} targets {}, this host implements {WIT_PACKAGE}",
+                m.name,
+                m.wit
+            );
+        }
+        Ok(m)
+    }
+
+    /// Parses and validates `plugin.toml` text like [`Manifest::parse`], but accepts any
+    /// `wit` package (for `plugins inspect`, which reports a mismatch instead of failing).
+    pub fn parse_any_wit(text: &str) -> Result<Manifest> {
         let m: Manifest = toml::from_str(text).context("invalid plugin.toml")?;
         if m.name.is_empty()
             || !m
@@ -152,18 +188,62 @@ impl Manifest {
                 m.name
             );
         }
-        if m.wit != WIT_PACKAGE {
-            bail!(
-                "plugin {} targets {}, this host implements {WIT_PACKAGE}",
-                m.name,
-                m.wit
-            );
-        }
         if let Some(k) = &m.capabilities.kube {
             k.validate()
                 .with_context(|| format!("plugin {}: [capabilities.kube]", m.name))?;
         }
+        for (i, t) in m.tools.iter().enumerate() {
+            let valid = !t.name.is_empty()
+                && t.name.len() <= 128
+                && t.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if !valid {
+                bail!(
+                    "plugin {}: [[tools]] name {:?} is invalid: use [A-Za-z0-9_.-], at most 128 characters",
+                    m.name,
+                    t.name
+                );
+            }
+            if m.tools[..i].iter().any(|o| o.name == t.name) {
+                bail!("plugin {}: [[tools]] declares {:?} twice", m.name, t.name);
+            }
+        }
         Ok(m)
+    }
+
+    /// Checks the tools `list-tools` returned against the declared `[[tools]]` (same names,
+    /// in any order). Always passes when the manifest declares no tools.
+    ///
+    /// Errors: name the declared tools the plugin does not serve and the served tools it did
+    /// not declare.
+    pub fn check_declared_tools<'a>(
+        &self,
+        served: impl IntoIterator<Item = &'a str>,
+    ) -> Result<()> {
+        if self.tools.is_empty() {
+            return Ok(());
+        }
+        let served: Vec<&str> = served.into_iter().collect();
+        let missing: Vec<&str> = self
+            .tools
+            .iter()
+            .map(|t| t.name.as_str())
+            .filter(|n| !served.contains(n))
+            .collect();
+        let undeclared: Vec<&str> = served
+            .iter()
+            .copied()
+            .filter(|n| !self.tools.iter().any(|t| t.name == *n))
+            .collect();
+        if missing.is_empty() && undeclared.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "list-tools does not match the tools plugin.toml declares: declared but not served [{}], served but not declared [{}]",
+            missing.join(", "),
+            undeclared.join(", ")
+        )
     }
 
     /// Reads the manifest from a component's bytes without running it: the first custom
@@ -172,14 +252,20 @@ impl Manifest {
     ///
     /// Errors: the bytes are not WebAssembly, the section is missing, not UTF-8, or invalid.
     pub fn from_component(bytes: &[u8]) -> Result<Manifest> {
+        Manifest::parse(Manifest::section_text(bytes)?)
+    }
+
+    /// The text of the first [`MANIFEST_SECTION`] custom section, at any nesting depth.
+    ///
+    /// Errors: the bytes are not WebAssembly, the section is missing or not UTF-8.
+    pub fn section_text(bytes: &[u8]) -> Result<&str> {
         for payload in wasmparser::Parser::new(0).parse_all(bytes) {
             let payload = payload.context("not a WebAssembly component")?;
             if let wasmparser::Payload::CustomSection(reader) = payload
                 && reader.name() == MANIFEST_SECTION
             {
-                let text = std::str::from_utf8(reader.data())
-                    .context("the plugin manifest section is not UTF-8")?;
-                return Manifest::parse(text);
+                return std::str::from_utf8(reader.data())
+                    .context("the plugin manifest section is not UTF-8");
             }
         }
         bail!(
@@ -247,5 +333,29 @@ mod tests {
         let other_wit = ok.replace("0.1.0", "9.0.0");
         assert!(Manifest::parse(&other_wit).is_err());
         assert!(Manifest::from_component(b"not wasm").is_err());
+    }
+
+    #[test]
+    fn declared_tools() {
+        let ok = "name = \"x\"\nversion = \"1\"\nwit = \"kube-ai-proxy:plugin@0.1.0\"\n";
+        let m = Manifest::parse(ok).unwrap();
+        assert!(m.tools.is_empty());
+        assert!(m.check_declared_tools(["anything"]).is_ok());
+        let with = format!(
+            "{ok}[[tools]]\nname = \"a\"\nread_only = true\n[[tools]]\nname = \"b\"\ndescription = \"B\"\ndestructive = true\n"
+        );
+        let m = Manifest::parse(&with).unwrap();
+        assert_eq!(m.tools.len(), 2);
+        assert!(m.tools[0].read_only && !m.tools[0].destructive);
+        assert!(m.check_declared_tools(["b", "a"]).is_ok());
+        let err = format!("{:#}", m.check_declared_tools(["a", "c"]).unwrap_err());
+        assert!(err.contains("declared but not served [b]"), "{err}");
+        assert!(err.contains("served but not declared [c]"), "{err}");
+        let unknown = format!("{with}idempotent = true\n");
+        assert!(Manifest::parse(&unknown).is_err());
+        let twice = format!("{with}[[tools]]\nname = \"a\"\n");
+        assert!(format!("{:#}", Manifest::parse(&twice).unwrap_err()).contains("twice"));
+        let bad = format!("{ok}[[tools]]\nname = \"a b\"\n");
+        assert!(Manifest::parse(&bad).is_err());
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod bindings;
 pub mod cache;
+pub mod inspect;
 pub mod manifest;
 pub mod runtime;
 

@@ -287,6 +287,9 @@ impl PluginHost {
                 annotations: t.annotations,
             });
         }
+        // A declared `[[tools]]` list must be the truth, so reviewers can rely on it.
+        info.manifest
+            .check_declared_tools(tools.iter().map(|t| t.name.as_str()))?;
         tracing::info!(plugin = %info.manifest.name, digest = %info.digest, tools = tools.len(), cache_hit, "plugin loaded");
         Ok(LoadedPlugin { info, tools, pre })
     }
