@@ -3,7 +3,16 @@
 //! Tools: `spin` (loops forever: must end in a timeout), `exceed_grant` (deletes a pod and
 //! lists secrets, outside its requested and granted capabilities: must get typed denials),
 //! `list_pods` (a request inside its grant), `memory_bomb` (grows memory until the limit),
-//! `trap` (panics: a trap), `stdout_flood` (writes forged protocol messages to stdout).
+//! `trap` (panics: a trap), `stdout_flood` (writes forged protocol messages to stdout),
+//! `stderr_flood` (writes 1 MiB to stderr, more than the host keeps), `deep_recursion`
+//! (recurses without bound: wasmtime's stack limit traps), `deep_recursion_frames` (the same
+//! with buffers in linear memory: the shadow stack runs out and the access below address 0
+//! traps), `huge_output` (returns a 50 MB string), `output_over_budget` (returns one
+//! character more than the output budget),
+//! `capability_flood` (calls `kube::send` until the host's per-call cap refuses),
+//! `read_host_files` (tries to read and write the host's files), `read_env` (reads the
+//! environment and arguments), `open_socket` (tries to reach the API server directly over TCP).
+//! Every tool reports what it observed as text, so the tests can check that nothing leaked.
 
 wit_bindgen::generate!({ world: "plugin", path: "../../../wit" });
 
@@ -53,6 +62,7 @@ fn describe(r: Result<kube::Response, KubeError>) -> String {
         Ok(resp) => format!("ok {}", resp.status),
         Err(KubeError::Denied(d)) => format!("denied rule={} reason={}", d.rule, d.reason),
         Err(KubeError::Forbidden(d)) => format!("forbidden rule={} reason={}", d.rule, d.reason),
+        Err(KubeError::Limit(m)) => format!("limit {m}"),
         Err(e) => format!("error {e:?}"),
     }
 }
@@ -72,12 +82,39 @@ impl Guest for Misbehave {
                 "stdout_flood",
                 "Writes 1 MiB of fake JSON-RPC to stdout, then answers.",
             ),
+            tool(
+                "stderr_flood",
+                "Writes 1 MiB to stderr, then answers with what the writes returned.",
+            ),
+            tool("deep_recursion", "Recurses without bound."),
+            tool(
+                "deep_recursion_frames",
+                "Recurses without bound with a buffer in every frame.",
+            ),
+            tool("huge_output", "Returns a 50 MB string."),
+            tool(
+                "output_over_budget",
+                "Returns one character more than the host's output budget.",
+            ),
+            tool(
+                "capability_flood",
+                "Lists pods until the host refuses, then reports how many calls succeeded.",
+            ),
+            tool(
+                "read_host_files",
+                "Tries to read /etc/passwd, / and /proc/self/environ, and to write /tmp.",
+            ),
+            tool("read_env", "Reads environment variables and arguments."),
+            tool(
+                "open_socket",
+                "Tries to open TCP connections to 127.0.0.1:<port> (argument `port`).",
+            ),
         ]
     }
 
     fn call_tool(
         name: String,
-        _arguments: String,
+        arguments: String,
         ctx: CallContext,
     ) -> Result<ToolOutput, ToolError> {
         let text = match name.as_str() {
@@ -123,6 +160,34 @@ impl Guest for Misbehave {
                 }
                 "wrote to stdout".to_string()
             }
+            "stderr_flood" => {
+                use std::io::Write as _;
+                let line = "plugin noise on stderr ".repeat(40) + "\n";
+                let mut written = 0usize;
+                let mut err = None;
+                let mut stderr = std::io::stderr();
+                while written < 1 << 20 {
+                    match stderr.write_all(line.as_bytes()) {
+                        Ok(()) => written += line.len(),
+                        Err(e) => {
+                            err = Some(e);
+                            break;
+                        }
+                    }
+                }
+                match err {
+                    None => format!("wrote {written} bytes to stderr"),
+                    Some(e) => format!("stderr refused after {written} bytes: {e}"),
+                }
+            }
+            "deep_recursion" => format!("recursed {} levels", recurse(0)),
+            "deep_recursion_frames" => format!("recursed {} levels", recurse_with_frames(0)),
+            "huge_output" => lines(HUGE_OUTPUT),
+            "output_over_budget" => lines(ctx.max_output_chars as usize + 1),
+            "capability_flood" => return Ok(capability_flood(&ctx)),
+            "read_host_files" => read_host_files(),
+            "read_env" => read_env(),
+            "open_socket" => open_socket(port_argument(&arguments)),
             other => return Err(ToolError::UnknownTool(other.into())),
         };
         Ok(ToolOutput {
@@ -131,6 +196,186 @@ impl Guest for Misbehave {
             is_error: false,
         })
     }
+}
+
+/// Bytes `huge_output` returns.
+const HUGE_OUTPUT: usize = 50_000_000;
+
+/// Never reached: read with a volatile load so the optimizer cannot see the recursion end.
+static NEVER: u64 = u64::MAX;
+
+/// Recurses until wasmtime's limit on the wasm call stack stops it. Two calls per frame keep
+/// the recursion from being turned into a loop; no local's address is taken, so the frames
+/// live on the wasm call stack only.
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    // SAFETY: a read of a live static.
+    if depth == unsafe { std::ptr::read_volatile(&NEVER) } {
+        return depth;
+    }
+    recurse(depth + 1) ^ recurse(depth + 2).rotate_left(7)
+}
+
+/// Recurses with a 256-byte buffer per frame kept in linear memory, until the shadow stack
+/// (Rust's stack in linear memory, placed first) runs out.
+#[inline(never)]
+fn recurse_with_frames(depth: u64) -> u64 {
+    if depth == std::hint::black_box(u64::MAX) {
+        return depth;
+    }
+    let mut frame = [0u8; 256];
+    frame[(depth % 256) as usize] = depth as u8;
+    let frame = std::hint::black_box(frame);
+    let below = recurse_with_frames(std::hint::black_box(depth + 1));
+    below.wrapping_add(u64::from(frame[(depth % 7) as usize]))
+}
+
+/// Exactly `len` ASCII characters in numbered lines of 100 (the last may be shorter).
+fn lines(len: usize) -> String {
+    let mut s = String::with_capacity(len);
+    let mut n = 0u64;
+    while s.len() < len {
+        let mut line = format!("line {n:010} ");
+        while line.len() < 99 {
+            line.push('x');
+        }
+        line.push('\n');
+        let take = line.len().min(len - s.len());
+        s.push_str(&line[..take]);
+        n += 1;
+    }
+    s
+}
+
+/// Lists pods until a call fails, then makes three more calls to show the refusal sticks.
+fn capability_flood(ctx: &CallContext) -> ToolOutput {
+    let list = request(Verb::List, "pods", &ctx.default_namespace, None);
+    let mut succeeded = 0u32;
+    let mut first_error = None;
+    // Bounded so a host without a cap ends in its timeout, not in an endless loop here.
+    for _ in 0..100_000 {
+        match kube::send(&list) {
+            Ok(_) => succeeded += 1,
+            Err(e) => {
+                first_error = Some(e);
+                break;
+            }
+        }
+    }
+    let Some(first) = first_error else {
+        return ToolOutput {
+            text: format!("succeeded={succeeded} and the host never refused"),
+            structured: None,
+            is_error: false,
+        };
+    };
+    let after: Vec<String> = (0..3).map(|_| describe(kube::send(&list))).collect();
+    ToolOutput {
+        text: format!(
+            "succeeded={succeeded}\nthen: {}\nafter: {}",
+            describe(Err(first)),
+            after.join(" | ")
+        ),
+        structured: None,
+        is_error: true,
+    }
+}
+
+fn read_host_files() -> String {
+    let mut out = Vec::new();
+    for path in ["/etc/passwd", "/proc/self/environ", "/proc/self/cmdline"] {
+        out.push(match std::fs::read(path) {
+            Ok(b) => format!(
+                "read {path}: GOT {} bytes: {}",
+                b.len(),
+                String::from_utf8_lossy(&b)
+            ),
+            Err(e) => format!("read {path}: error {e}"),
+        });
+    }
+    for dir in ["/", ".", "/etc"] {
+        out.push(match std::fs::read_dir(dir) {
+            Ok(rd) => {
+                let names: Vec<String> = rd
+                    .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                    .collect();
+                format!("read_dir {dir}: GOT {names:?}")
+            }
+            Err(e) => format!("read_dir {dir}: error {e}"),
+        });
+    }
+    out.push(
+        match std::fs::write("/tmp/kap-hostile-write", b"written by a plugin") {
+            Ok(()) => "write /tmp/kap-hostile-write: WROTE".to_string(),
+            Err(e) => format!("write /tmp/kap-hostile-write: error {e}"),
+        },
+    );
+    out.push(match std::env::current_dir() {
+        Ok(d) => format!("current_dir: GOT {}", d.display()),
+        Err(e) => format!("current_dir: error {e}"),
+    });
+    out.join("\n")
+}
+
+fn read_env() -> String {
+    let vars: Vec<String> = std::env::vars_os()
+        .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
+        .collect();
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut out = vec![format!("vars: {} {vars:?}", vars.len())];
+    for name in ["KUBECONFIG", "KAP_CANARY", "HOME", "PATH"] {
+        out.push(match std::env::var(name) {
+            Ok(v) => format!("var {name}: GOT {v}"),
+            Err(e) => format!("var {name}: error {e}"),
+        });
+    }
+    out.push(format!("args: {} {args:?}", args.len()));
+    out.join("\n")
+}
+
+/// The `port` member of the arguments object (digits only; no JSON parser in this plugin).
+fn port_argument(arguments: &str) -> u16 {
+    arguments
+        .split_once("\"port\"")
+        .and_then(|(_, rest)| {
+            let digits: String = rest
+                .trim_start_matches([':', ' '])
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .unwrap_or(443)
+}
+
+fn open_socket(port: u16) -> String {
+    use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut out = vec![
+        match TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(1)) {
+            Ok(s) => format!("connect {addr}: CONNECTED (peer {:?})", s.peer_addr()),
+            Err(e) => format!("connect {addr}: error {e} (kind {:?})", e.kind()),
+        },
+    ];
+    out.push(match TcpStream::connect(addr) {
+        Ok(_) => format!("connect (blocking) {addr}: CONNECTED"),
+        Err(e) => format!("connect (blocking) {addr}: error {e} (kind {:?})", e.kind()),
+    });
+    out.push(match ("localhost", port).to_socket_addrs() {
+        Ok(a) => format!("resolve localhost: GOT {:?}", a.collect::<Vec<_>>()),
+        Err(e) => format!("resolve localhost: error {e} (kind {:?})", e.kind()),
+    });
+    out.push(match TcpListener::bind("127.0.0.1:0") {
+        Ok(l) => format!("listen: BOUND {:?}", l.local_addr()),
+        Err(e) => format!("listen: error {e} (kind {:?})", e.kind()),
+    });
+    out.push(match UdpSocket::bind("127.0.0.1:0") {
+        Ok(u) => format!("udp bind: BOUND {:?}", u.local_addr()),
+        Err(e) => format!("udp bind: error {e} (kind {:?})", e.kind()),
+    });
+    out.join("\n")
 }
 
 // Exported only in the component (native unit-test builds cannot link the export symbols).
