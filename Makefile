@@ -10,7 +10,7 @@ ENSURE_WASM := $(firstword $(wildcard $(ROOT)/../shared/toolchain/ensure-wasm-ta
 CLUSTER_DIR ?= $(ROOT)/.cluster
 export KAP_CLUSTER_DIR := $(CLUSTER_DIR)
 
-.PHONY: all build plugins host cluster cluster-down demo test unit e2e python-check lint bench
+.PHONY: all build plugins host install cluster cluster-down demo test unit e2e python-check lint bench
 
 all: build
 
@@ -30,6 +30,15 @@ plugins: wasm-target
 # and the dependencies (wasmtime, kube-rs) are compiled once for build and tests.
 host:
 	cargo build --workspace --bins
+
+## Install for Claude Desktop ("command": "kube-ai-proxy"): the binary into $(PREFIX)/bin,
+## the bundled plugins into ~/.local/share/kube-ai-proxy/plugins (where the binary looks).
+PREFIX ?= $(HOME)/.local
+install: build
+	install -d $(PREFIX)/bin $(HOME)/.local/share/kube-ai-proxy/plugins
+	install -m 0755 $(TARGET)/debug/kube-ai-proxy $(PREFIX)/bin/kube-ai-proxy
+	install -m 0644 $(TARGET)/plugins/kubectl.wasm $(HOME)/.local/share/kube-ai-proxy/plugins/kubectl.wasm
+	@echo "installed $(PREFIX)/bin/kube-ai-proxy; make sure $(PREFIX)/bin is on Claude Desktop's PATH"
 
 ## Start the local cluster (or reuse a running one); the last line is KUBECONFIG=<path>.
 cluster:
@@ -59,7 +68,7 @@ e2e:
 	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	tests/cluster/demo-workloads.sh >&2; \
-	cargo test --workspace --test e2e --test logs -- --test-threads=1
+	cargo test --workspace --test e2e --test logs --test audit --test inspect --test hostile -- --test-threads=1
 
 python-check:
 	@tests/python/setup-venv.sh >&2

@@ -158,19 +158,22 @@ fn env_parse<T: std::str::FromStr>(name: &str) -> Result<Option<T>> {
 }
 
 /// The plugin directory shipped with a build: `<dir of the executable>/../plugins`
-/// (`target/plugins` for a cargo build, where `make build` copies the plugins), then
-/// `$XDG_DATA_HOME/kube-ai-proxy/plugins`. Only existing directories are returned.
+/// (`target/plugins` for a cargo build, where `make build` copies the plugins) when it
+/// exists, else `$XDG_DATA_HOME/kube-ai-proxy/plugins` (where `make install` puts them).
+/// At most one directory, so an installed copy and a build tree never load twice.
 pub fn default_plugin_dirs() -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(parent) = exe.parent().and_then(Path::parent)
-    {
-        dirs.push(parent.join("plugins"));
-    }
-    if let Some(data) = dirs::data_dir() {
-        dirs.push(data.join("kube-ai-proxy").join("plugins"));
-    }
-    dirs.into_iter().filter(|d| d.is_dir()).collect()
+    let beside_exe = std::env::current_exe().ok().and_then(|exe| {
+        exe.parent()
+            .and_then(Path::parent)
+            .map(|p| p.join("plugins"))
+    });
+    let data = dirs::data_dir().map(|d| d.join("kube-ai-proxy").join("plugins"));
+    beside_exe
+        .into_iter()
+        .chain(data)
+        .find(|d| d.is_dir())
+        .into_iter()
+        .collect()
 }
 
 /// Default audit log: `$XDG_STATE_HOME/kube-ai-proxy/audit.jsonl` (`~/.local/state/...`).

@@ -1,4 +1,5 @@
-//! The `kube-ai-proxy` command: `serve` (MCP over stdio) and `plugins list`.
+//! The `kube-ai-proxy` command: `serve` (MCP over stdio), `plugins list`, `plugins inspect`
+//! and `audit verify`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +27,26 @@ enum Command {
         #[command(subcommand)]
         command: PluginsCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain of an audit log. Exit status: 0 intact, 1 not intact (the
+    /// first problem and its line are printed), 2 usage or I/O error. Cannot see records
+    /// removed from the end: keep the printed last hash elsewhere as an anchor.
+    Verify {
+        /// The audit log (JSON lines).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Print JSON: {"ok", "records", "last_hash", "problem": null | {"line", "kind", "message"}}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -34,6 +55,19 @@ enum PluginsCommand {
     List {
         #[command(flatten)]
         common: Common,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a plugin file's digest, WIT, imports, declared tools, requested capabilities and
+    /// effective grant under the configuration, without running it (no cluster needed).
+    Inspect {
+        /// The plugin component (.wasm).
+        #[arg(value_name = "FILE.wasm")]
+        file: PathBuf,
+        /// Config file (TOML) whose grants apply. Also KUBE_AI_PROXY_CONFIG.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -164,8 +198,56 @@ async fn plugins_list(common: Common, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn plugins_inspect(file: PathBuf, config: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
+    let config = Config::load(&Overrides {
+        config,
+        ..Overrides::default()
+    })?;
+    let report = kube_ai_proxy::plugins::inspect::inspect_file(&file, &config)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(())
+}
+
+/// `audit verify`: exit 0 when the chain is intact, 1 when not, 2 when the file is unreadable.
+fn audit_verify(file: &std::path::Path, json: bool) -> ExitCode {
+    let v = match kube_ai_proxy::audit::verify_file(file) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("kube-ai-proxy: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        match serde_json::to_string_pretty(&v) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("kube-ai-proxy: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        println!("{}: {}", file.display(), v.report());
+    }
+    if v.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `audit verify` needs neither logging nor the async runtime.
+    let command = match cli.command {
+        Command::Audit {
+            command: AuditCommand::Verify { file, json },
+        } => return audit_verify(&file, json),
+        other => other,
+    };
     init_tracing();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -178,11 +260,15 @@ fn main() -> ExitCode {
         }
     };
     let res = rt.block_on(async {
-        match cli.command {
+        match command {
             Command::Serve(c) => serve(c).await,
             Command::Plugins {
                 command: PluginsCommand::List { common, json },
             } => plugins_list(common, json).await,
+            Command::Plugins {
+                command: PluginsCommand::Inspect { file, config, json },
+            } => plugins_inspect(file, config, json),
+            Command::Audit { .. } => Ok(()),
         }
     });
     match res {
