@@ -38,6 +38,7 @@ pub const DEFAULT_MAX_CAPABILITY_CALLS: u32 = 500;
 /// memory_limit_mib = 256
 /// rbac_check = true
 /// rbac_cache_secs = 10
+/// policy = "/etc/kap/policy.yaml" # gate policy, YAML (--policy / K8S_MCP_SECURITY_CONFIG win)
 ///
 /// [grants.kubectl]                # grants replace the built-in default for that plugin
 /// digest = "sha256:…"             # optional: grant only to this exact build
@@ -60,8 +61,32 @@ pub struct FileConfig {
     pub rbac_check: Option<bool>,
     pub rbac_cache_secs: Option<u64>,
     pub max_capability_calls: Option<u32>,
+    /// Policy file (YAML; see [`crate::policy::file`]). `--policy` and
+    /// `K8S_MCP_SECURITY_CONFIG` win.
+    pub policy: Option<PathBuf>,
+    pub impersonate: Option<Impersonate>,
     #[serde(default)]
     pub grants: BTreeMap<String, Grant>,
+}
+
+/// Kubernetes impersonation (Kubernetes docs, "User impersonation"): every request, and every
+/// SelfSubjectAccessReview, carries `Impersonate-User` / `Impersonate-Group` headers, so RBAC
+/// and the API server's own audit log see this identity instead of the kubeconfig's. The
+/// kubeconfig's identity needs the `impersonate` verb on `users` (and `groups`).
+///
+/// ```toml
+/// [impersonate]
+/// user = "jane@example.com"
+/// groups = ["sre"]
+/// ```
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Impersonate {
+    /// User name to act as (`Impersonate-User`).
+    pub user: String,
+    /// Groups to act as (`Impersonate-Group`, repeated).
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
 
 /// What the operator grants one plugin (by plugin name). Absent capabilities are denied.
@@ -91,6 +116,8 @@ pub struct Overrides {
     pub audit_log: Option<PathBuf>,
     /// `--no-default-plugins`: load no bundled plugin directory.
     pub no_default_plugins: bool,
+    /// `--policy FILE`: the policy file (YAML).
+    pub policy: Option<PathBuf>,
 }
 
 /// The resolved configuration the host runs with.
@@ -118,8 +145,14 @@ pub struct Config {
     pub rbac_cache: Duration,
     /// Most capability calls one tool call may make.
     pub max_capability_calls: u32,
+    /// Act as another user and groups (Kubernetes impersonation); `None` acts as the
+    /// kubeconfig's identity.
+    pub impersonate: Option<Impersonate>,
     /// Grants by plugin name: the built-in defaults, replaced per plugin by the file's.
     pub grants: BTreeMap<String, Grant>,
+    /// The gate's policy: the policy file (`--policy`, else `K8S_MCP_SECURITY_CONFIG`, else the
+    /// config's `policy`) or the defaults, with `K8S_MCP_SECURITY_MODE` applied.
+    pub policy: crate::policy::Policy,
     /// Where precompiled components are cached; `None` disables the cache.
     pub compile_cache: Option<PathBuf>,
     /// The config file read, if any.
@@ -255,7 +288,16 @@ impl Config {
             max_capability_calls: file
                 .max_capability_calls
                 .unwrap_or(DEFAULT_MAX_CAPABILITY_CALLS),
+            impersonate: file.impersonate,
             grants,
+            policy: crate::policy::Policy::load(
+                over.policy
+                    .clone()
+                    .or_else(|| env_var("K8S_MCP_SECURITY_CONFIG").map(PathBuf::from))
+                    .or(file.policy)
+                    .as_deref(),
+                env_var("K8S_MCP_SECURITY_MODE").as_deref(),
+            )?,
             compile_cache: env_var("KUBE_AI_PROXY_CACHE_DIR")
                 .map(PathBuf::from)
                 .or_else(|| dirs::cache_dir().map(|d| d.join("kube-ai-proxy").join("compiled"))),

@@ -512,3 +512,36 @@ async fn a_tool_name_collision_is_a_clear_load_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("two plugins are named \"kubectl\""), "{err}");
 }
+
+#[tokio::test]
+async fn impersonation_makes_rbac_see_the_configured_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[impersonate]\nuser = \"system:serviceaccount:kap-restricted:reader\"\ngroups = [\"system:serviceaccounts\"]\n",
+    )
+    .unwrap();
+    let mut o = admin(&dir);
+    o.config = Some(config);
+    let c = start(&o).await.unwrap();
+    // The admin kubeconfig could read kap-demo; the impersonated ServiceAccount may not.
+    let r = kubectl(&c, "get pods -n kap-demo").await.unwrap();
+    let out = text(&r);
+    assert!(is_error(&r), "{out}");
+    assert!(
+        out.contains("system:serviceaccount:kap-restricted:reader") && out.contains("impersonated"),
+        "{out}"
+    );
+    let r = kubectl(&c, "get pods -n kap-restricted").await.unwrap();
+    assert!(
+        !is_error(&r) && text(&r).contains("restricted-pod"),
+        "{}",
+        text(&r)
+    );
+    let r = kubectl(&c, "auth can-i list pods -n kap-demo")
+        .await
+        .unwrap();
+    assert!(text(&r).starts_with("no"), "{}", text(&r));
+    c.cancel().await.unwrap();
+}

@@ -36,6 +36,9 @@ pub struct KubeService {
     pub client: kube::Client,
     /// The kubeconfig context in use.
     pub context: String,
+    /// Who the requests act as, for RBAC denials: the context's identity, or the
+    /// impersonated user.
+    pub identity: String,
     /// The default namespace (`K8S_NAMESPACE`, else the context's, else `default`).
     pub default_namespace: String,
     pub discovery: DiscoveryCache,
@@ -54,15 +57,26 @@ impl KubeService {
             context: config.context.clone(),
             ..Default::default()
         };
-        let kc = kube::Config::from_kubeconfig(&options)
+        let mut kc = kube::Config::from_kubeconfig(&options)
             .await
             .context("cannot load the kubeconfig (set KUBECONFIG or K8S_CONTEXT)")?;
+        if let Some(imp) = &config.impersonate {
+            kc.auth_info.impersonate = Some(imp.user.clone());
+            kc.auth_info.impersonate_groups = (!imp.groups.is_empty()).then(|| imp.groups.clone());
+        }
         let context = match &config.context {
             Some(c) => c.clone(),
             None => kube::config::Kubeconfig::read()
                 .ok()
                 .and_then(|k| k.current_context)
                 .unwrap_or_else(|| "in-cluster".into()),
+        };
+        let identity = match &config.impersonate {
+            Some(imp) => format!(
+                "user {:?} (impersonated through context {context:?})",
+                imp.user
+            ),
+            None => format!("the identity of context {context:?}"),
         };
         let default_namespace = config
             .namespace
@@ -72,6 +86,7 @@ impl KubeService {
         Ok(KubeService {
             client,
             context,
+            identity,
             default_namespace,
             discovery: DiscoveryCache::default(),
             rbac: Rbac::new(config.rbac_cache),
@@ -348,13 +363,20 @@ impl CallState {
         self.services.kube.clone().map_err(KubeError::Transport)
     }
 
-    /// The gate for this plugin; `None` means allowed, with the rule.
+    /// The gate's decision for this plugin, tool and identity (the context name).
     fn gate(&self, attrs: &RequestAttributes) -> Decision {
+        let identity = match &self.services.kube {
+            Ok(svc) => Some(svc.context.as_str()),
+            Err(_) => self.services.config.context.as_deref(),
+        };
         policy::decide(&GateInput {
             plugin: &self.plugin.manifest.name,
             requested: self.plugin.manifest.capabilities.kube.as_ref(),
             granted: self.plugin.grant.as_ref(),
             request: attrs,
+            tool: &self.caller.tool,
+            identity,
+            policy: &self.services.config.policy,
         })
     }
 
@@ -483,8 +505,8 @@ impl Host for CallState {
                         format!(" ({})", v.reason)
                     };
                     let reason = format!(
-                        "RBAC: the identity of context {:?} cannot {} {}{} {ns}{why}",
-                        svc.context,
+                        "RBAC: {} cannot {} {}{} {ns}{why}",
+                        svc.identity,
                         attrs.rbac_verb(),
                         attrs.resource_display(),
                         name
