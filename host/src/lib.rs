@@ -3,7 +3,8 @@
 //!
 //! Modules, one concern each: [`mcp`] (the rmcp server handler), [`plugins`] (loading,
 //! digests, manifests, compile cache, per-call stores), [`capabilities`] (`kube`, `log`),
-//! [`policy`] (the gate), [`rbac`] (SelfSubjectAccessReview), [`audit`], [`config`].
+//! [`policy`] (the gate), [`rbac`] (SelfSubjectAccessReview), [`redact`] (credentials never
+//! reach the model), [`audit`], [`config`].
 
 pub mod audit;
 pub mod capabilities;
@@ -12,6 +13,7 @@ pub mod mcp;
 pub mod plugins;
 pub mod policy;
 pub mod rbac;
+pub mod redact;
 pub mod services;
 
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 #   kap-demo:       Deployment web (nginx, 2 replicas, app=web), Service web (port 80),
 #                   StatefulSet db (1 replica) with headless Service db, Secret db-credentials
 #   kap-restricted: Pod restricted-pod (something the restricted identity can list)
+# plus the canary fixtures of tests/tests/secrets.rs (canary.sh),
 # and waits until web's pods, db-0 and restricted-pod are Running (KWOK marks them Running).
 # On the local cluster every container there serves tests/cluster/logs/app.log as its log
 # (KWOK ClusterLogs, configured by up.sh); this script warns when `kubectl logs` fails.
@@ -153,4 +154,7 @@ if ! logs_err=$(kubectl -n kap-demo logs db-0 --tail 1 2>&1 >/dev/null); then
   log "WARNING: kubectl logs db-0 -n kap-demo fails: $logs_err"
   log "WARNING: on the local cluster, run tests/cluster/up.sh (it recreates a cluster without the ClusterLogs rule)"
 fi
+# The canary fixtures of tests/tests/secrets.rs (credential-looking values that must never
+# reach the model).
+"$here/canary.sh"
 log "done in $(( $(date +%s) - start ))s"

@@ -7,7 +7,8 @@
 # Pod logs: KWOK serves `kubectl logs` only for containers a ClusterLogs rule covers. The
 # kwokctl configuration written below carries one (a static --config document, read by
 # kwok-controller at start): every container of every pod in kap-demo and kap-restricted
-# serves tests/cluster/logs/app.log (CRI log format; edits to the file show at once).
+# serves tests/cluster/logs/app.log (CRI log format; edits to the file show at once), except
+# kap-demo/canary-pod (canary.sh), which serves tests/cluster/logs/canary.log.
 # The cluster remembers the sha256 of the kwokctl configuration it was created with
 # ($KAP_CLUSTER_DIR/.kwokctl.sha256): when the configuration changes (ClusterLogs rules,
 # binaries, versions, paths), the next up.sh deletes and recreates the cluster (its objects,
@@ -76,7 +77,10 @@ flock -w 600 9 || die "could not lock $dir/.lock"
 . "$here/versions.env"
 cfg=$dir/kwokctl.yaml
 logs_file=$here/logs/app.log
-[ -f "$logs_file" ] || die "missing $logs_file (the pod log KWOK serves)"
+canary_logs_file=$here/logs/canary.log
+for f in "$logs_file" "$canary_logs_file"; do
+  [ -f "$f" ] || die "missing $f (a pod log KWOK serves)"
+done
 cat > "$cfg.tmp" <<EOF
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
@@ -93,6 +97,23 @@ options:
   kubectlBinary: $bin/kubectl
   etcdBinary: $bin/etcd
   kwokControllerBinary: $bin/kwok
+---
+# The canary pod's log (tests/tests/secrets.rs): credential-looking lines that must never
+# reach the model. kwok-controller takes the first ClusterLogs rule that matches a pod, so
+# this one comes before the namespace-wide rule below.
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: kap-canary-logs
+spec:
+  selector:
+    matchNamespaces:
+      - kap-demo
+    matchNames:
+      - canary-pod
+  logs:
+    - logsFile: $canary_logs_file
+      follow: false
 ---
 # Logs for kubectl logs: containers of pods in these namespaces serve this file (no
 # containers list = every container). kwok-controller reads the file on each request.
@@ -162,6 +183,8 @@ else
   echo "$bin" > "$dir/.bin-dir"
   echo "$cfg_sum" > "$dir/.kwokctl.sha256"
 fi
+grep -q '^  name: kap-canary-logs$' "$cdir/kwok.yaml" \
+  || die "$cdir/kwok.yaml lacks the canary ClusterLogs rule (run down.sh, then up.sh)"
 grep -q '^kind: ClusterLogs$' "$cdir/kwok.yaml" \
   || die "$cdir/kwok.yaml has no ClusterLogs rule, so kubectl logs would find no logs (run down.sh, then up.sh)"
 

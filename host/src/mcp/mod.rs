@@ -131,7 +131,10 @@ impl Server {
             .await;
         let (result, audit_outcome) = match outcome {
             CallOutcome::Returned(Ok(out)) => {
-                let text = truncate_output(out.text, config.max_output);
+                // The final redaction pass (before truncation, which could cut a pattern):
+                // whatever the plugin formatted itself.
+                let text = crate::redact::text(&out.text).into_owned();
+                let text = truncate_output(text, config.max_output);
                 let mut r = if out.is_error {
                     CallToolResult::error(vec![Content::text(text)])
                 } else {
@@ -139,9 +142,10 @@ impl Server {
                 };
                 if let Some(s) = out.structured
                     && s.len() <= config.max_output
-                    && let Ok(v @ serde_json::Value::Object(_)) =
+                    && let Ok(mut v @ serde_json::Value::Object(_)) =
                         serde_json::from_str::<serde_json::Value>(&s)
                 {
+                    crate::redact::json_value(&mut v, false);
                     r.structured_content = Some(v);
                 }
                 (
@@ -157,6 +161,7 @@ impl Server {
                     ToolError::UnknownTool(m) => (format!("Unknown tool: {m}"), "unknown-tool"),
                     ToolError::Failed(m) => (format!("Error: {m}"), "failed"),
                 };
+                let text = crate::redact::text(&text).into_owned();
                 (
                     CallToolResult::error(vec![Content::text(truncate_output(
                         text,

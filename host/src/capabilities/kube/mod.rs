@@ -103,11 +103,10 @@ impl KubeService {
         let http_req = build_http_request(req)?;
         match self.client.request_text(http_req).await {
             Ok(body) => {
-                let body = if attrs.group.is_empty() && attrs.resource == "secrets" {
-                    redact_secret_json(&body)
-                } else {
-                    body
-                };
+                // Credentials never reach the plugin (and so the model): Secret values, env
+                // vars, last-applied annotations, credential patterns in logs.
+                let secret = attrs.group.is_empty() && attrs.resource == "secrets";
+                let body = crate::redact::kube_body(body, secret);
                 Ok(Response { status: 200, body })
             }
             Err(e) => Err(map_kube_error(e, attrs)),
@@ -134,31 +133,6 @@ fn map_kube_error(e: kube::Error, attrs: &RequestAttributes) -> KubeError {
             attrs.resource_display()
         )),
     }
-}
-
-/// Replaces the values of `data` and `stringData` in a Secret (or a list of them) with
-/// `<redacted>`. Used on every Secret body the API server returns (e.g. after a write).
-pub fn redact_secret_json(body: &str) -> String {
-    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(body) else {
-        return "<redacted: unparseable Secret response>".into();
-    };
-    fn redact_obj(o: &mut serde_json::Value) {
-        for field in ["data", "stringData"] {
-            if let Some(serde_json::Value::Object(m)) = o.get_mut(field) {
-                for val in m.values_mut() {
-                    *val = serde_json::Value::String("<redacted>".into());
-                }
-            }
-        }
-        if let Some(serde_json::Value::Object(ann)) = o.pointer_mut("/metadata/annotations") {
-            ann.remove("kubectl.kubernetes.io/last-applied-configuration");
-        }
-    }
-    redact_obj(&mut v);
-    if let Some(serde_json::Value::Array(items)) = v.get_mut("items") {
-        items.iter_mut().for_each(redact_obj);
-    }
-    v.to_string()
 }
 
 /// The WIT spelling of a verb.
@@ -734,17 +708,5 @@ mod tests {
         assert!(matches!(attributes(&r), Err(KubeError::Limit(_))));
         let ok = attributes(&req(Verb::Delete)).unwrap();
         assert_eq!(ok.resource_display(), "deployments.apps");
-    }
-
-    #[test]
-    fn secret_values_are_redacted() {
-        let body = r#"{"kind":"Secret","data":{"password":"c2VjcmV0"},"stringData":{"x":"plain"},"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"data\":{\"password\":\"c2VjcmV0\"}}","keep":"1"}}}"#;
-        let out = redact_secret_json(body);
-        assert!(!out.contains("c2VjcmV0"), "{out}");
-        assert!(!out.contains("plain"), "{out}");
-        assert!(out.contains("<redacted>"));
-        assert!(out.contains("keep"));
-        let list = r#"{"items":[{"data":{"k":"c2VjcmV0"}}]}"#;
-        assert!(!redact_secret_json(list).contains("c2VjcmV0"));
     }
 }
