@@ -1,5 +1,5 @@
-//! The `kube-ai-proxy` command: `serve` (MCP over stdio), `plugins list`, `plugins inspect`
-//! and `audit verify`.
+//! The `kube-ai-proxy` command: `serve` (MCP over stdio), `plugins list`, `plugins inspect`,
+//! `audit verify`, `policy check` and `policy lint`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +32,68 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Explain and check the gate's policy offline (no cluster needed).
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Print the gate's decision for one request, without touching the cluster. Exit status:
+    /// 0 allowed, 1 denied, 2 usage or configuration error. The plugin's manifest is not
+    /// read: the request is assumed to be within what it requested.
+    Check(Box<CheckArgs>),
+    /// Report unknown keys, invalid verbs/modes/effects, unreachable rules and command-string
+    /// rules that are accepted but not enforced. Exit status: 0 clean, 1 findings, 2 unreadable.
+    Lint {
+        /// The policy file (YAML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Print JSON: [{"line", "message"}].
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Verb: get, list, create, update, patch, delete, delete-collection.
+    #[arg(long)]
+    verb: String,
+    /// Resource, plural: `pods`, `deployments.apps`, `pods/log` (common resources get their
+    /// group when none is given).
+    #[arg(long)]
+    resource: String,
+    /// Subresource (`log`, `scale`, `exec`, ...).
+    #[arg(long)]
+    subresource: Option<String>,
+    /// Namespace (none: cluster-scoped or all namespaces).
+    #[arg(short = 'n', long)]
+    namespace: Option<String>,
+    /// Object name.
+    #[arg(long)]
+    name: Option<String>,
+    /// Plugin making the request.
+    #[arg(long, default_value = "kubectl")]
+    plugin: String,
+    /// MCP tool being called.
+    #[arg(long, default_value = "execute_kubectl")]
+    tool: String,
+    /// Identity (kubeconfig context name); default: K8S_CONTEXT, the config's, else the
+    /// kubeconfig's current context.
+    #[arg(long)]
+    context: Option<String>,
+    /// Policy file (YAML). Also K8S_MCP_SECURITY_CONFIG or the config's `policy`.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Config file (TOML) whose grants apply. Also KUBE_AI_PROXY_CONFIG.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print JSON: {"request", "plugin", "tool", "identity", "mode", "policy", "decision"}.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -91,6 +153,9 @@ struct Common {
     /// Do not load the plugins bundled with this build.
     #[arg(long)]
     no_default_plugins: bool,
+    /// Policy file (YAML). Also K8S_MCP_SECURITY_CONFIG or the config's `policy`.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
 }
 
 impl From<Common> for Overrides {
@@ -101,6 +166,7 @@ impl From<Common> for Overrides {
             plugins: c.plugins,
             audit_log: c.audit_log,
             no_default_plugins: c.no_default_plugins,
+            policy: c.policy,
         }
     }
 }
@@ -118,6 +184,14 @@ fn init_tracing() {
 
 async fn serve(common: Common) -> anyhow::Result<()> {
     let host = kube_ai_proxy::start(&common.into()).await?;
+    let policy = &host.services().config.policy;
+    tracing::info!(mode = policy.mode.as_str(), file = ?policy.source, rules = policy.rules.len(), "policy loaded");
+    if !policy.unenforced_sections.is_empty() {
+        tracing::warn!(
+            sections = ?policy.unenforced_sections,
+            "the policy's command-string sections are accepted but NOT enforced (see `kube-ai-proxy policy lint`)"
+        );
+    }
     let names: Vec<String> = host.tools().map(|(_, t)| t.name.clone()).collect();
     tracing::info!(tools = ?names, audit = %host.services().audit.path().display(), "serving MCP over stdio");
     let service = Server::new(host).serve(rmcp::transport::stdio()).await?;
@@ -239,13 +313,191 @@ fn audit_verify(file: &std::path::Path, json: bool) -> ExitCode {
     }
 }
 
+/// Groups of common resources, for `policy check --resource deployments`.
+fn default_group(resource: &str) -> &'static str {
+    match resource {
+        "deployments" | "replicasets" | "statefulsets" | "daemonsets" | "controllerrevisions" => {
+            "apps"
+        }
+        "jobs" | "cronjobs" => "batch",
+        "ingresses" | "networkpolicies" | "ingressclasses" => "networking.k8s.io",
+        "roles" | "rolebindings" | "clusterroles" | "clusterrolebindings" => {
+            "rbac.authorization.k8s.io"
+        }
+        "horizontalpodautoscalers" => "autoscaling",
+        "poddisruptionbudgets" => "policy",
+        "customresourcedefinitions" => "apiextensions.k8s.io",
+        "storageclasses" => "storage.k8s.io",
+        _ => "",
+    }
+}
+
+fn check_request(a: &CheckArgs) -> anyhow::Result<kube_ai_proxy::policy::RequestAttributes> {
+    let verb = match a.verb.as_str() {
+        "deletecollection" => "delete-collection".to_string(),
+        v @ ("get" | "list" | "create" | "update" | "patch" | "delete" | "delete-collection") => {
+            v.to_string()
+        }
+        other => anyhow::bail!(
+            "invalid verb {other:?}: expected get, list, create, update, patch, delete or delete-collection"
+        ),
+    };
+    let (main, sub) = match a.resource.split_once('/') {
+        Some((m, s)) => (m, Some(s.to_string())),
+        None => (a.resource.as_str(), None),
+    };
+    let (resource, group) = match main.split_once('.') {
+        Some((r, g)) => (r.to_string(), g.to_string()),
+        None => (main.to_string(), default_group(main).to_string()),
+    };
+    if resource.is_empty() {
+        anyhow::bail!("--resource is empty");
+    }
+    Ok(kube_ai_proxy::policy::RequestAttributes {
+        verb,
+        group,
+        version: String::new(),
+        resource,
+        subresource: a.subresource.clone().or(sub),
+        namespace: a.namespace.clone(),
+        name: a.name.clone(),
+    })
+}
+
+/// `policy check`: exit 0 allowed, 1 denied, 2 error.
+fn policy_check(a: CheckArgs) -> ExitCode {
+    let run = || -> anyhow::Result<bool> {
+        use kube_ai_proxy::policy::{Decision, GateInput, decide};
+        let request = check_request(&a)?;
+        let config = Config::load(&Overrides {
+            config: a.config.clone(),
+            policy: a.policy.clone(),
+            no_default_plugins: true,
+            ..Overrides::default()
+        })?;
+        let identity = a.context.clone().or(config.context.clone()).or_else(|| {
+            kube::config::Kubeconfig::read()
+                .ok()
+                .and_then(|k| k.current_context)
+        });
+        let everything = kube_ai_proxy::plugins::manifest::KubeScope::everything();
+        let decision = decide(&GateInput {
+            plugin: &a.plugin,
+            requested: Some(&everything),
+            granted: config.grants.get(&a.plugin),
+            request: &request,
+            tool: &a.tool,
+            identity: identity.as_deref(),
+            policy: &config.policy,
+        });
+        let policy = &config.policy;
+        let source = policy
+            .source
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "built-in defaults".into());
+        if a.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "request": request, "plugin": a.plugin, "tool": a.tool,
+                    "identity": identity, "mode": policy.mode.as_str(),
+                    "policy": source, "decision": decision,
+                }))?
+            );
+        } else {
+            let ns = match &request.namespace {
+                Some(ns) => format!("in namespace {ns:?}"),
+                None => "cluster-wide".into(),
+            };
+            let name = request
+                .name
+                .as_ref()
+                .map(|n| format!(" {n:?}"))
+                .unwrap_or_default();
+            println!(
+                "request:  {} {}{name} {ns}",
+                request.verb,
+                request.resource_display()
+            );
+            println!(
+                "caller:   plugin {}, tool {}, identity {}",
+                a.plugin,
+                a.tool,
+                identity.as_deref().unwrap_or("(unknown)")
+            );
+            println!("policy:   {source} (mode {})", policy.mode.as_str());
+            match &decision {
+                Decision::Allow { rule } => {
+                    println!("decision: allow");
+                    println!("rule:     {rule}");
+                }
+                Decision::Deny { rule, reason } => {
+                    println!("decision: deny");
+                    println!("rule:     {rule}");
+                    println!("reason:   {reason}");
+                }
+            }
+            println!("note:     offline: the plugin's manifest request and RBAC are not checked");
+        }
+        Ok(matches!(decision, Decision::Allow { .. }))
+    };
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("kube-ai-proxy: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `policy lint`: exit 0 clean, 1 findings, 2 unreadable.
+fn policy_lint(file: &std::path::Path, json: bool) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("kube-ai-proxy: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let findings = kube_ai_proxy::policy::lint::lint(&text);
+    if json {
+        match serde_json::to_string_pretty(&findings) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("kube-ai-proxy: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else if findings.is_empty() {
+        println!("{}: clean", file.display());
+    } else {
+        for f in &findings {
+            println!("{}: {f}", file.display());
+        }
+        println!("{}: {} finding(s)", file.display(), findings.len());
+    }
+    if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // `audit verify` needs neither logging nor the async runtime.
+    // `audit verify` and `policy` need neither logging nor the async runtime.
     let command = match cli.command {
         Command::Audit {
             command: AuditCommand::Verify { file, json },
         } => return audit_verify(&file, json),
+        Command::Policy {
+            command: PolicyCommand::Check(args),
+        } => return policy_check(*args),
+        Command::Policy {
+            command: PolicyCommand::Lint { file, json },
+        } => return policy_lint(&file, json),
         other => other,
     };
     init_tracing();
@@ -268,7 +520,7 @@ fn main() -> ExitCode {
             Command::Plugins {
                 command: PluginsCommand::Inspect { file, config, json },
             } => plugins_inspect(file, config, json),
-            Command::Audit { .. } => Ok(()),
+            Command::Audit { .. } | Command::Policy { .. } => Ok(()),
         }
     });
     match res {

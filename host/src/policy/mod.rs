@@ -1,12 +1,25 @@
 //! The gate: the one function every capability call passes before it runs.
 //!
-//! Order of checks (the first refusal wins, so deny wins):
+//! Order of checks (the first refusal wins):
 //! 1. the plugin's effective grant — what it requested in its manifest ∩ what the operator
 //!    granted (deny by default: a plugin without a grant gets nothing);
-//! 2. the default policy: Secret contents are never read; namespaces, nodes and cluster-scoped
-//!    RBAC objects (ClusterRoles, ClusterRoleBindings) are never deleted.
+//! 2. the mode: `read-only` refuses everything but `get` and `list` (rule `mode.read-only`);
+//! 3. the operator's `deny` rules (deny wins over allow, whatever the order in the file);
+//! 4. the namespace lists (`namespaces.deny`, `namespaces.allow`);
+//! 5. the defaults, each of which an `allow` rule naming the resource (or the namespace)
+//!    explicitly can lift: reads of `denied_resources` (Secrets: `default.secret-contents`),
+//!    in strict mode deletes of namespaces, nodes, ClusterRoles and ClusterRoleBindings
+//!    (`default.protected-delete`) and writes in `kube-system` (`default.kube-system-writes`,
+//!    or `namespaces.write-deny` for the file's own list);
+//! 6. otherwise allowed: by the first matching `allow` rule, else `default.allow-read`/`-write`.
 //!
-//! RBAC (SelfSubjectAccessReview) runs after the gate, in [`crate::rbac`].
+//! RBAC (SelfSubjectAccessReview) runs after the gate, in [`crate::rbac`]. The policy file
+//! format is in [`file`]; `kube-ai-proxy policy lint` is [`lint`].
+
+pub mod file;
+pub mod lint;
+
+pub use file::{Effect, Mode, Policy, PolicyFile, Rule};
 
 use serde::Serialize;
 
@@ -20,11 +33,17 @@ pub struct RequestAttributes {
     /// Verb in WIT spelling: `get`, `list`, `create`, `update`, `patch`, `delete`,
     /// `delete-collection`.
     pub verb: String,
+    /// API group (`""` for the core group).
     pub group: String,
+    /// API version the URL uses.
     pub version: String,
+    /// Resource (plural).
     pub resource: String,
+    /// Subresource (`log`, `scale`, `exec`, ...).
     pub subresource: Option<String>,
+    /// Namespace; `None` for cluster-scoped resources and all-namespace lists.
     pub namespace: Option<String>,
+    /// Object name; `None` for lists and creates without a name.
     pub name: Option<String>,
 }
 
@@ -85,7 +104,14 @@ pub struct GateInput<'a> {
     pub requested: Option<&'a KubeScope>,
     /// What the operator granted (already checked against the plugin's digest).
     pub granted: Option<&'a Grant>,
+    /// The request.
     pub request: &'a RequestAttributes,
+    /// The MCP tool being called.
+    pub tool: &'a str,
+    /// Who the request runs as: the kubeconfig context name, when known.
+    pub identity: Option<&'a str>,
+    /// The operator's policy.
+    pub policy: &'a Policy,
 }
 
 fn scope_refusal(scope: &KubeScope, r: &RequestAttributes) -> Option<&'static str> {
@@ -153,13 +179,172 @@ pub fn decide(input: &GateInput<'_>) -> Decision {
             ),
         );
     }
-    if r.group.is_empty() && r.resource == "secrets" && r.is_read() {
+    decide_policy(input, &what)
+}
+
+/// Whether `pat` matches `value`: `*` anything, `prefix*` a prefix, else equality.
+pub fn glob(pat: &str, value: &str) -> bool {
+    if pat == "*" {
+        return true;
+    }
+    match pat.strip_suffix('*') {
+        Some(prefix) => value.starts_with(prefix),
+        None => pat == value,
+    }
+}
+
+/// Matches an optional value (namespace, name): `None` only matches `*`.
+fn opt_match(pats: &[String], value: Option<&str>) -> bool {
+    pats.is_empty()
+        || pats.iter().any(|p| match value {
+            Some(v) => glob(p, v),
+            None => p == "*",
+        })
+}
+
+fn list_match(pats: &[String], value: &str) -> bool {
+    pats.is_empty() || pats.iter().any(|p| glob(p, value))
+}
+
+/// A resource pattern, split: `(resource, group, subresource)`. The group is `None` when the
+/// pattern names none (any group).
+pub fn split_resource(pat: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (main, sub) = match pat.split_once('/') {
+        Some((m, s)) => (m, Some(s)),
+        None => (pat, None),
+    };
+    match main.split_once('.') {
+        Some((r, g)) => (r, Some(g), sub),
+        None => (main, None, sub),
+    }
+}
+
+/// Whether a resource pattern matches the request: `*`, `pods` (any group),
+/// `deployments.apps`, `*.apps`, `pods/exec`, `pods/*`. A pattern without a subresource
+/// also matches the resource's subresources.
+pub fn resource_match(pat: &str, r: &RequestAttributes) -> bool {
+    if pat == "*" {
+        return true;
+    }
+    let (res, group, sub) = split_resource(pat);
+    glob(res, &r.resource)
+        && group.is_none_or(|g| glob(g, &r.group))
+        && sub.is_none_or(|s| r.subresource.as_deref().is_some_and(|rs| glob(s, rs)))
+}
+
+/// Whether `rule` matches the request in `input`.
+pub fn rule_matches(rule: &Rule, input: &GateInput<'_>) -> bool {
+    let r = input.request;
+    (rule.verbs.is_empty() || rule.verbs.iter().any(|v| v == "*" || v == &r.verb))
+        && (rule.resources.is_empty() || rule.resources.iter().any(|p| resource_match(p, r)))
+        && opt_match(&rule.namespaces, r.namespace.as_deref())
+        && opt_match(&rule.names, r.name.as_deref())
+        && list_match(&rule.plugins, input.plugin)
+        && list_match(&rule.tools, input.tool)
+        && opt_match(&rule.identities, input.identity)
+}
+
+/// Whether an allow rule names the request's resource explicitly (no `*` resource pattern).
+fn names_resource(rule: &Rule, r: &RequestAttributes) -> bool {
+    rule.resources
+        .iter()
+        .any(|p| !split_resource(p).0.contains('*') && resource_match(p, r))
+}
+
+/// Whether an allow rule names the request's namespace explicitly (no wildcard).
+fn names_namespace(rule: &Rule, r: &RequestAttributes) -> bool {
+    r.namespace
+        .as_deref()
+        .is_some_and(|ns| rule.namespaces.iter().any(|p| p == ns))
+}
+
+fn rule_reason(rule: &Rule, what: &str, default: &str) -> String {
+    match &rule.reason {
+        Some(reason) => format!("{what}: {reason} (policy rule {})", rule.id),
+        None => format!("{what}: {default} (policy rule {})", rule.id),
+    }
+}
+
+/// Steps 2-6 of the gate (after the grant).
+fn decide_policy(input: &GateInput<'_>, what: &str) -> Decision {
+    let r = input.request;
+    let p = input.policy;
+    if p.mode == Mode::ReadOnly && !r.is_read() {
         return Decision::deny(
-            "default.secret-contents",
+            "mode.read-only",
             format!(
-                "{what}: reading Secrets is denied by the default policy, so their contents never reach the model"
+                "{what}: the server runs in read-only mode (K8S_MCP_SECURITY_MODE or the policy's mode); only get and list are allowed"
             ),
         );
+    }
+    let matching: Vec<&Rule> = p
+        .rules
+        .iter()
+        .filter(|rule| rule_matches(rule, input))
+        .collect();
+    if let Some(rule) = matching
+        .iter()
+        .find(|rule| rule.effect == Some(Effect::Deny))
+    {
+        return Decision::deny(
+            &rule.id,
+            rule_reason(rule, what, "denied by the operator's policy"),
+        );
+    }
+    if let Some(ns) = r.namespace.as_deref()
+        && p.namespace_deny.iter().any(|pat| glob(pat, ns))
+    {
+        return Decision::deny(
+            "namespaces.deny",
+            format!("{what}: namespace {ns:?} is in the policy's namespaces.deny list"),
+        );
+    }
+    if let Some(allow) = &p.namespace_allow {
+        let ok = r
+            .namespace
+            .as_deref()
+            .is_some_and(|ns| allow.iter().any(|pat| glob(pat, ns)));
+        if !ok {
+            return Decision::deny(
+                "namespaces.allow",
+                match &r.namespace {
+                    Some(ns) => format!(
+                        "{what}: namespace {ns:?} is not in the policy's namespaces.allow list"
+                    ),
+                    None => format!(
+                        "{what}: requests without a namespace (cluster-scoped or all namespaces) are outside the policy's namespaces.allow list"
+                    ),
+                },
+            );
+        }
+    }
+    let allows: Vec<&Rule> = matching
+        .iter()
+        .copied()
+        .filter(|rule| rule.effect == Some(Effect::Allow))
+        .collect();
+    let lifted_by_resource = allows.iter().any(|rule| names_resource(rule, r));
+    if r.is_read()
+        && r.subresource.is_none()
+        && p.denied_resources.iter().any(|pat| resource_match(pat, r))
+        && !lifted_by_resource
+    {
+        return if r.group.is_empty() && r.resource == "secrets" {
+            Decision::deny(
+                "default.secret-contents",
+                format!(
+                    "{what}: reading Secrets is denied by the default policy, so their contents never reach the model (an allow rule naming secrets lifts it)"
+                ),
+            )
+        } else {
+            Decision::deny(
+                "default.denied-resource",
+                format!(
+                    "{what}: reading {} is denied by the policy's denied_resources",
+                    r.resource
+                ),
+            )
+        };
     }
     let protected = matches!(
         (r.group.as_str(), r.resource.as_str()),
@@ -168,9 +353,11 @@ pub fn decide(input: &GateInput<'_>) -> Decision {
             | ("rbac.authorization.k8s.io", "clusterroles")
             | ("rbac.authorization.k8s.io", "clusterrolebindings")
     );
-    if protected
+    if p.mode == Mode::Strict
+        && protected
         && r.subresource.is_none()
         && matches!(r.verb.as_str(), "delete" | "delete-collection")
+        && !lifted_by_resource
     {
         return Decision::deny(
             "default.protected-delete",
@@ -178,6 +365,30 @@ pub fn decide(input: &GateInput<'_>) -> Decision {
                 "{what}: deleting namespaces, nodes, ClusterRoles and ClusterRoleBindings is denied by the default policy"
             ),
         );
+    }
+    if !r.is_read()
+        && let Some(ns) = r.namespace.as_deref()
+        && p.write_deny.iter().any(|pat| glob(pat, ns))
+        && !allows.iter().any(|rule| names_namespace(rule, r))
+    {
+        return if p.write_deny_default {
+            Decision::deny(
+                "default.kube-system-writes",
+                format!("{what}: writes in kube-system are denied by the strict default policy"),
+            )
+        } else {
+            Decision::deny(
+                "namespaces.write-deny",
+                format!(
+                    "{what}: writes in namespace {ns:?} are denied by the policy's namespaces.write_deny"
+                ),
+            )
+        };
+    }
+    if let Some(rule) = allows.first() {
+        return Decision::Allow {
+            rule: rule.id.clone(),
+        };
     }
     Decision::Allow {
         rule: if r.is_read() {
@@ -209,14 +420,35 @@ mod tests {
     }
 
     fn decide_all(r: &RequestAttributes) -> Decision {
+        decide_with(&Policy::default(), r)
+    }
+
+    fn decide_with(policy: &Policy, r: &RequestAttributes) -> Decision {
+        decide_as(policy, r, "kubectl", "execute_kubectl", Some("kind-kap"))
+    }
+
+    fn decide_as(
+        policy: &Policy,
+        r: &RequestAttributes,
+        plugin: &str,
+        tool: &str,
+        identity: Option<&str>,
+    ) -> Decision {
         let grant = kubectl_grant();
         let everything = KubeScope::everything();
         decide(&GateInput {
-            plugin: "kubectl",
+            plugin,
             requested: Some(&everything),
             granted: Some(&grant),
             request: r,
+            tool,
+            identity,
+            policy,
         })
+    }
+
+    fn pol(yaml: &str) -> Policy {
+        Policy::from_yaml(yaml, None, None).unwrap()
     }
 
     fn rule(d: &Decision) -> &str {
@@ -292,12 +524,16 @@ mod tests {
             }),
             log: false,
         };
+        let policy = Policy::default();
         let d = |r: &RequestAttributes, g: Option<&Grant>| {
             decide(&GateInput {
                 plugin: "p",
                 requested: Some(&requested),
                 granted: g,
                 request: r,
+                tool: "t",
+                identity: None,
+                policy: &policy,
             })
         };
         assert_eq!(
@@ -332,7 +568,339 @@ mod tests {
             requested: None,
             granted: Some(&granted),
             request: &req("get", "", "pods", None),
+            tool: "t",
+            identity: None,
+            policy: &policy,
         });
         assert_eq!(rule(&none), "grant.kube.not-requested");
+    }
+
+    #[test]
+    fn strict_denies_kube_system_writes_permissive_does_not() {
+        let w = req("patch", "apps", "deployments", Some("kube-system"));
+        assert_eq!(rule(&decide_all(&w)), "default.kube-system-writes");
+        assert_eq!(
+            rule(&decide_all(&req("get", "", "pods", Some("kube-system")))),
+            "default.allow-read"
+        );
+        let permissive = pol("mode: permissive");
+        assert_eq!(rule(&decide_with(&permissive, &w)), "default.allow-write");
+        // Permissive drops the protected-delete default but keeps the Secret protection.
+        assert_eq!(
+            rule(&decide_with(
+                &permissive,
+                &req("delete", "", "namespaces", None)
+            )),
+            "default.allow-write"
+        );
+        assert_eq!(
+            rule(&decide_with(
+                &permissive,
+                &req("get", "", "secrets", Some("a"))
+            )),
+            "default.secret-contents"
+        );
+        // An explicit write_deny list stays in permissive mode, with its own rule id.
+        let p = pol("mode: permissive\nnamespaces: {write_deny: [prod]}");
+        assert_eq!(
+            rule(&decide_with(&p, &req("create", "", "pods", Some("prod")))),
+            "namespaces.write-deny"
+        );
+        assert_eq!(
+            rule(&decide_with(
+                &p,
+                &req("create", "", "pods", Some("kube-system"))
+            )),
+            "default.allow-write"
+        );
+    }
+
+    #[test]
+    fn read_only_mode_allows_only_get_and_list() {
+        let p = pol(
+            "mode: read-only\nrules:\n- {id: ok, effect: allow, verbs: [delete, get], resources: [pods]}",
+        );
+        for verb in ["create", "update", "patch", "delete", "delete-collection"] {
+            assert_eq!(
+                rule(&decide_with(&p, &req(verb, "", "pods", Some("a")))),
+                "mode.read-only",
+                "{verb}"
+            );
+        }
+        assert_eq!(
+            rule(&decide_with(&p, &req("get", "", "pods", Some("a")))),
+            "ok"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("list", "", "secrets", None))),
+            "default.secret-contents"
+        );
+        // The environment's mode beats the file's.
+        let strict = Policy::from_yaml("mode: read-only", None, Some("strict")).unwrap();
+        assert_eq!(strict.mode, Mode::Strict);
+        let ro = Policy::from_yaml("mode: permissive", None, Some("read-only")).unwrap();
+        assert_eq!(
+            rule(&decide_with(&ro, &req("create", "", "pods", Some("a")))),
+            "mode.read-only"
+        );
+        assert!(Policy::from_yaml("", None, Some("lax")).is_err());
+        assert!(Policy::from_yaml("mode: lax", None, None).is_err());
+    }
+
+    #[test]
+    fn deny_wins_over_allow_whatever_the_order() {
+        for yaml in [
+            "rules:\n- {id: a, effect: allow, verbs: [delete]}\n- {id: d, effect: deny, verbs: [delete], resources: [deployments.apps], namespaces: [demo]}",
+            "rules:\n- {id: d, effect: deny, verbs: [delete], resources: [deployments.apps], namespaces: [demo]}\n- {id: a, effect: allow, verbs: [delete]}",
+        ] {
+            let p = pol(yaml);
+            let r = req("delete", "apps", "deployments", Some("demo"));
+            match decide_with(&p, &r) {
+                Decision::Deny { rule, reason } => {
+                    assert_eq!(rule, "d");
+                    assert!(reason.contains("policy rule d"), "{reason}");
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(
+                rule(&decide_with(
+                    &p,
+                    &req("delete", "apps", "deployments", Some("other"))
+                )),
+                "a"
+            );
+        }
+    }
+
+    #[test]
+    fn rule_match_fields() {
+        let p = pol(r#"
+rules:
+- {id: by-plugin, effect: deny, plugins: [evil]}
+- {id: by-tool, effect: deny, tools: [dangerous_tool]}
+- {id: by-identity, effect: deny, identities: [prod-*], verbs: [delete]}
+- {id: by-name, effect: deny, names: [web], resources: [services]}
+- {id: by-sub, effect: deny, resources: [pods/exec]}
+- {id: by-group, effect: deny, resources: ["*.example.com"], verbs: [create]}
+- {id: by-ns, effect: deny, namespaces: [team-*], verbs: [patch]}
+- {id: cluster, effect: deny, namespaces: ["*"], verbs: [update], resources: [nodes]}
+"#);
+        let get = req("get", "", "pods", Some("a"));
+        assert_eq!(rule(&decide_as(&p, &get, "evil", "t", None)), "by-plugin");
+        assert_eq!(
+            rule(&decide_as(&p, &get, "kubectl", "dangerous_tool", None)),
+            "by-tool"
+        );
+        assert_eq!(
+            rule(&decide_as(&p, &get, "kubectl", "t", None)),
+            "default.allow-read"
+        );
+        let del = req("delete", "", "pods", Some("a"));
+        assert_eq!(
+            rule(&decide_as(&p, &del, "kubectl", "t", Some("prod-eu"))),
+            "by-identity"
+        );
+        assert_eq!(
+            rule(&decide_as(&p, &del, "kubectl", "t", Some("dev"))),
+            "default.allow-write"
+        );
+        assert_eq!(
+            rule(&decide_as(&p, &del, "kubectl", "t", None)),
+            "default.allow-write"
+        );
+        let mut svc = req("get", "", "services", Some("a"));
+        assert_eq!(rule(&decide_with(&p, &svc)), "default.allow-read");
+        svc.name = Some("web".into());
+        assert_eq!(rule(&decide_with(&p, &svc)), "by-name");
+        svc.name = None; // a list has no name: only `*` matches it
+        assert_eq!(rule(&decide_with(&p, &svc)), "default.allow-read");
+        let mut exec = req("create", "", "pods", Some("a"));
+        assert_eq!(rule(&decide_with(&p, &exec)), "default.allow-write");
+        exec.subresource = Some("exec".into());
+        assert_eq!(rule(&decide_with(&p, &exec)), "by-sub");
+        assert_eq!(
+            rule(&decide_with(
+                &p,
+                &req("create", "example.com", "widgets", Some("a"))
+            )),
+            "by-group"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("patch", "", "pods", Some("team-a")))),
+            "by-ns"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("patch", "", "pods", Some("teams")))),
+            "default.allow-write"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("update", "", "nodes", None))),
+            "cluster"
+        );
+        // `deployments` without a group matches any group; with one, only that group.
+        let any = pol("rules:\n- {id: d, effect: deny, resources: [deployments]}");
+        assert_eq!(
+            rule(&decide_with(
+                &any,
+                &req("get", "apps", "deployments", Some("a"))
+            )),
+            "d"
+        );
+        let core = pol("rules:\n- {id: d, effect: deny, resources: [deployments.apps]}");
+        assert_eq!(
+            rule(&decide_with(
+                &core,
+                &req("get", "x.io", "deployments", Some("a"))
+            )),
+            "default.allow-read"
+        );
+    }
+
+    #[test]
+    fn namespace_lists() {
+        let p = pol("namespaces: {allow: [demo, team-*], deny: [team-secret]}");
+        assert_eq!(
+            rule(&decide_with(&p, &req("get", "", "pods", Some("demo")))),
+            "default.allow-read"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("get", "", "pods", Some("team-x")))),
+            "default.allow-read"
+        );
+        assert_eq!(
+            rule(&decide_with(
+                &p,
+                &req("get", "", "pods", Some("team-secret"))
+            )),
+            "namespaces.deny"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("get", "", "pods", Some("other")))),
+            "namespaces.allow"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("list", "", "pods", None))),
+            "namespaces.allow"
+        );
+        // An allow rule does not beat the operator's namespace lists.
+        let p =
+            pol("namespaces: {deny: [prod]}\nrules:\n- {id: a, effect: allow, namespaces: [prod]}");
+        assert_eq!(
+            rule(&decide_with(&p, &req("get", "", "pods", Some("prod")))),
+            "namespaces.deny"
+        );
+        // It does lift the kube-system write default when it names the namespace.
+        let p = pol("rules:\n- {id: ks, effect: allow, verbs: [patch], namespaces: [kube-system]}");
+        assert_eq!(
+            rule(&decide_with(
+                &p,
+                &req("patch", "apps", "deployments", Some("kube-system"))
+            )),
+            "ks"
+        );
+        let p = pol("rules:\n- {id: star, effect: allow, namespaces: [\"*\"]}");
+        assert_eq!(
+            rule(&decide_with(
+                &p,
+                &req("patch", "apps", "deployments", Some("kube-system"))
+            )),
+            "default.kube-system-writes"
+        );
+    }
+
+    #[test]
+    fn explicit_secret_allow_beats_the_default_not_a_deny() {
+        let p = pol(
+            "rules:\n- {id: demo-secrets, effect: allow, verbs: [get], resources: [secrets], namespaces: [demo]}",
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("get", "", "secrets", Some("demo")))),
+            "demo-secrets"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("get", "", "secrets", Some("other")))),
+            "default.secret-contents"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("list", "", "secrets", Some("demo")))),
+            "default.secret-contents"
+        );
+        // A wildcard allow does not name secrets.
+        let p = pol("rules:\n- {id: all, effect: allow, resources: [\"*\"]}");
+        assert_eq!(
+            rule(&decide_with(&p, &req("get", "", "secrets", Some("demo")))),
+            "default.secret-contents"
+        );
+        // An explicit deny beats the explicit allow.
+        let p = pol(
+            "rules:\n- {id: s, effect: allow, resources: [secrets]}\n- {id: no, effect: deny, resources: [secrets], names: [root-*]}",
+        );
+        let mut r = req("get", "", "secrets", Some("demo"));
+        assert_eq!(rule(&decide_with(&p, &r)), "s");
+        r.name = Some("root-ca".into());
+        assert_eq!(rule(&decide_with(&p, &r)), "no");
+        // denied_resources replaces the default list.
+        let p = pol("denied_resources: [configmaps]");
+        assert_eq!(
+            rule(&decide_with(&p, &req("get", "", "secrets", Some("a")))),
+            "default.allow-read"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("get", "", "configmaps", Some("a")))),
+            "default.denied-resource"
+        );
+        assert_eq!(
+            rule(&decide_with(
+                &p,
+                &req("create", "", "configmaps", Some("a"))
+            )),
+            "default.allow-write"
+        );
+    }
+
+    #[test]
+    fn protected_delete_lifted_only_by_a_rule_naming_the_resource() {
+        let p = pol("rules:\n- {id: ns, effect: allow, verbs: [delete], resources: [namespaces]}");
+        assert_eq!(
+            rule(&decide_with(&p, &req("delete", "", "namespaces", None))),
+            "ns"
+        );
+        assert_eq!(
+            rule(&decide_with(&p, &req("delete", "", "nodes", None))),
+            "default.protected-delete"
+        );
+    }
+
+    #[test]
+    fn seed_sections_are_accepted_and_recorded() {
+        let p = pol(r#"
+dangerous_commands:
+  kubectl: ["kubectl delete", "kubectl drain"]
+safe_patterns:
+  kubectl: ["kubectl delete pod"]
+regex_rules:
+  kubectl:
+    - pattern: "kubectl\\s+delete\\s+(-[A-Za-z]+\\s+)*--all\\b"
+      description: "Deleting all resources of a type"
+      error_message: "Custom error message shown to the user"
+"#);
+        assert_eq!(
+            p.unenforced_sections,
+            vec!["dangerous_commands", "safe_patterns", "regex_rules"]
+        );
+        assert!(
+            Policy::from_yaml("rules:\n- {effect: allow, verbs: [watch]}", None, None).is_err()
+        );
+        assert!(Policy::from_yaml("rules:\n- {verbs: [get]}", None, None).is_err());
+        assert!(Policy::from_yaml("bogus: 1", None, None).is_err());
+        let p = pol("rules:\n- {effect: deny, verbs: [deletecollection]}");
+        assert_eq!(p.rules[0].id, "rules[0]");
+        assert_eq!(
+            rule(&decide_with(
+                &p,
+                &req("delete-collection", "", "pods", Some("a"))
+            )),
+            "rules[0]"
+        );
     }
 }

@@ -1,0 +1,355 @@
+//! The policy file (YAML) and its compiled form, [`Policy`].
+//!
+//! ```yaml
+//! mode: strict                 # read-only | strict (default) | permissive; K8S_MCP_SECURITY_MODE wins
+//! namespaces:
+//!   allow: [kap-demo, team-*]  # when set, namespaced requests outside it are denied
+//!   deny: [prod]               # always denied
+//!   write_deny: [kube-system]  # writes denied (default: [kube-system] in strict, [] otherwise)
+//! denied_resources: [secrets]  # reads denied unless an allow rule names the resource (default)
+//! rules:                       # deny rules win over allow rules, whatever the order
+//!   - id: no-deploy-deletes
+//!     effect: deny
+//!     verbs: [delete]
+//!     resources: [deployments.apps]
+//!     namespaces: [kap-demo]
+//!     reason: deployments in kap-demo are managed by CI
+//! # The seed server's command-string sections are accepted but NOT enforced yet:
+//! dangerous_commands: {}
+//! safe_patterns: {}
+//! regex_rules: {}
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// The verbs a rule may name (WIT spelling, plus RBAC's `deletecollection` and `*`).
+pub const VERBS: &[&str] = &[
+    "get",
+    "list",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "delete-collection",
+    "deletecollection",
+    "*",
+];
+
+/// The top-level keys of the policy file.
+pub const TOP_KEYS: &[&str] = &[
+    "mode",
+    "namespaces",
+    "denied_resources",
+    "rules",
+    "dangerous_commands",
+    "safe_patterns",
+    "regex_rules",
+];
+/// The keys of one rule.
+pub const RULE_KEYS: &[&str] = &[
+    "id",
+    "effect",
+    "reason",
+    "verbs",
+    "resources",
+    "namespaces",
+    "names",
+    "plugins",
+    "tools",
+    "identities",
+];
+/// The keys of `namespaces`.
+pub const NAMESPACE_KEYS: &[&str] = &["allow", "deny", "write_deny"];
+/// The keys of one `regex_rules` entry (seed format).
+pub const REGEX_RULE_KEYS: &[&str] = &["pattern", "description", "error_message"];
+
+/// How strict the gate is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Only `get` and `list` are allowed, whatever the rules say.
+    ReadOnly,
+    /// The default: all protections on.
+    #[default]
+    Strict,
+    /// Drops the default namespace write protection (`kube-system`) and the protected-delete
+    /// default; the grant, RBAC, Secret protection and the operator's own rules stay.
+    Permissive,
+}
+
+impl Mode {
+    /// Parses `read-only`, `strict` or `permissive` (also `readonly`, `read_only`).
+    pub fn parse(s: &str) -> Result<Mode> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "read-only" | "readonly" | "read_only" => Ok(Mode::ReadOnly),
+            "strict" => Ok(Mode::Strict),
+            "permissive" => Ok(Mode::Permissive),
+            other => {
+                bail!("invalid security mode {other:?}: expected read-only, strict or permissive")
+            }
+        }
+    }
+
+    /// The mode as written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::ReadOnly => "read-only",
+            Mode::Strict => "strict",
+            Mode::Permissive => "permissive",
+        }
+    }
+}
+
+/// Whether a rule allows or denies what it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    /// Allows; beats the defaults (Secret reads, `write_deny` defaults, protected deletes) only
+    /// when it names the resource (or namespace) explicitly, never an explicit deny.
+    Allow,
+    /// Denies; wins over every allow.
+    Deny,
+}
+
+/// One rule. Every match field is a list; an empty list matches anything. Patterns: `*`
+/// matches anything (including "no namespace"/"no name"), `prefix*` a prefix, else exact.
+/// Resources: `pods` (any group), `deployments.apps`, `*.apps`, `pods/exec`, `*`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// The rule id reported in decisions and the audit log (default `rules[N]`).
+    #[serde(default)]
+    pub id: String,
+    /// `allow` or `deny`.
+    pub effect: Option<Effect>,
+    /// For a person: why the rule exists (shown on denial).
+    pub reason: Option<String>,
+    /// Verbs (WIT spelling; `deletecollection` is accepted).
+    #[serde(default)]
+    pub verbs: Vec<String>,
+    /// Resources (see the type's docs).
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Namespaces; a request without a namespace only matches `*`.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Object names; a request without a name (list) only matches `*`.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Plugin names.
+    #[serde(default)]
+    pub plugins: Vec<String>,
+    /// MCP tool names.
+    #[serde(default)]
+    pub tools: Vec<String>,
+    /// Identities: the kubeconfig context name.
+    #[serde(default)]
+    pub identities: Vec<String>,
+}
+
+/// `namespaces:` of the policy file.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceLists {
+    /// When set, namespaced requests outside these namespaces (and requests without a
+    /// namespace) are denied.
+    pub allow: Option<Vec<String>>,
+    /// Requests in these namespaces are denied.
+    #[serde(default)]
+    pub deny: Vec<String>,
+    /// Writes in these namespaces are denied; `None` means the mode's default
+    /// (`[kube-system]` in strict, none otherwise).
+    pub write_deny: Option<Vec<String>>,
+}
+
+/// One `regex_rules` entry of the seed server's format (accepted, not enforced).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegexRule {
+    /// The regular expression matched against the command line.
+    pub pattern: String,
+    /// What the rule checks.
+    #[serde(default)]
+    pub description: String,
+    /// The message on refusal.
+    #[serde(default)]
+    pub error_message: String,
+}
+
+/// The policy file as written.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    /// `read-only`, `strict` or `permissive`.
+    pub mode: Option<Mode>,
+    /// Namespace lists.
+    #[serde(default)]
+    pub namespaces: NamespaceLists,
+    /// Resources whose reads are denied unless an allow rule names them (default `[secrets]`).
+    pub denied_resources: Option<Vec<String>>,
+    /// The rules.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+    /// Seed format: command prefixes per tool (accepted, not enforced).
+    #[serde(default)]
+    pub dangerous_commands: BTreeMap<String, Vec<String>>,
+    /// Seed format: exceptions to `dangerous_commands` (accepted, not enforced).
+    #[serde(default)]
+    pub safe_patterns: BTreeMap<String, Vec<String>>,
+    /// Seed format: regex rules per tool (accepted, not enforced).
+    #[serde(default)]
+    pub regex_rules: BTreeMap<String, Vec<RegexRule>>,
+}
+
+impl PolicyFile {
+    /// The command-string sections present (non-empty), by name.
+    pub fn command_sections(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.dangerous_commands.values().any(|l| !l.is_empty()) {
+            v.push("dangerous_commands");
+        }
+        if self.safe_patterns.values().any(|l| !l.is_empty()) {
+            v.push("safe_patterns");
+        }
+        if self.regex_rules.values().any(|l| !l.is_empty()) {
+            v.push("regex_rules");
+        }
+        v
+    }
+}
+
+/// The compiled policy the gate decides with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// The effective mode.
+    pub mode: Mode,
+    /// The rules, with ids filled in and verbs normalized (`deletecollection` → WIT spelling).
+    pub rules: Vec<Rule>,
+    /// Namespace allow list (`None`: every namespace).
+    pub namespace_allow: Option<Vec<String>>,
+    /// Namespace deny list.
+    pub namespace_deny: Vec<String>,
+    /// Namespaces where writes are denied, and whether the list is the mode's default.
+    pub write_deny: Vec<String>,
+    /// Whether `write_deny` came from the mode's default rather than the file.
+    pub write_deny_default: bool,
+    /// Resources whose reads are denied unless an allow rule names them.
+    pub denied_resources: Vec<String>,
+    /// Command-string sections present in the file but not enforced.
+    pub unenforced_sections: Vec<&'static str>,
+    /// The file read, if any.
+    pub source: Option<PathBuf>,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy::compile(PolicyFile::default(), None, None).expect("the default policy compiles")
+    }
+}
+
+/// Checks the verbs of every rule; returns one message per bad verb.
+pub fn invalid_verbs(file: &PolicyFile) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, r) in file.rules.iter().enumerate() {
+        for v in &r.verbs {
+            if !VERBS.contains(&v.as_str()) {
+                out.push(format!(
+                    "rule {} : invalid verb {v:?} (expected one of {})",
+                    rule_label(r, i),
+                    VERBS.join(", ")
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `id` when set, else `rules[i]`.
+pub fn rule_label(r: &Rule, i: usize) -> String {
+    if r.id.is_empty() {
+        format!("rules[{i}]")
+    } else {
+        r.id.clone()
+    }
+}
+
+impl Policy {
+    /// Compiles a parsed file. `mode_override` (the `K8S_MCP_SECURITY_MODE` value) beats the
+    /// file's `mode`. Errors: invalid verbs, a rule without `effect`, an invalid mode.
+    pub fn compile(
+        file: PolicyFile,
+        source: Option<PathBuf>,
+        mode_override: Option<&str>,
+    ) -> Result<Policy> {
+        let mode = match mode_override {
+            Some(m) => Mode::parse(m).context("K8S_MCP_SECURITY_MODE")?,
+            None => file.mode.unwrap_or_default(),
+        };
+        let bad = invalid_verbs(&file);
+        if !bad.is_empty() {
+            bail!("{}", bad.join("; "));
+        }
+        let unenforced_sections = file.command_sections();
+        let mut rules = Vec::new();
+        for (i, mut r) in file.rules.into_iter().enumerate() {
+            if r.effect.is_none() {
+                bail!("rule {}: missing effect (allow or deny)", rule_label(&r, i));
+            }
+            r.id = rule_label(&r, i);
+            for v in &mut r.verbs {
+                if v == "deletecollection" {
+                    *v = "delete-collection".into();
+                }
+            }
+            rules.push(r);
+        }
+        let (write_deny, write_deny_default) = match file.namespaces.write_deny {
+            Some(l) => (l, false),
+            None if mode == Mode::Strict => (vec!["kube-system".to_string()], true),
+            None => (vec![], true),
+        };
+        Ok(Policy {
+            mode,
+            rules,
+            namespace_allow: file.namespaces.allow,
+            namespace_deny: file.namespaces.deny,
+            write_deny,
+            write_deny_default,
+            denied_resources: file
+                .denied_resources
+                .unwrap_or_else(|| vec!["secrets".to_string()]),
+            unenforced_sections,
+            source,
+        })
+    }
+
+    /// Parses YAML text (unknown keys are errors).
+    pub fn from_yaml(
+        text: &str,
+        source: Option<PathBuf>,
+        mode_override: Option<&str>,
+    ) -> Result<Policy> {
+        let file: PolicyFile = if text.trim().is_empty() {
+            PolicyFile::default()
+        } else {
+            serde_yaml_ng::from_str(text)?
+        };
+        Policy::compile(file, source, mode_override)
+    }
+
+    /// Loads the policy: the file at `path` when given, else the defaults; `mode_override`
+    /// beats the file's `mode`.
+    pub fn load(path: Option<&Path>, mode_override: Option<&str>) -> Result<Policy> {
+        let Some(path) = path else {
+            return Policy::compile(PolicyFile::default(), None, mode_override);
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read policy file {}", path.display()))?;
+        Policy::from_yaml(&text, Some(path.to_path_buf()), mode_override)
+            .with_context(|| format!("invalid policy file {}", path.display()))
+    }
+}

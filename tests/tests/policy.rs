@@ -1,0 +1,402 @@
+//! Integration tests of the policy gate (issue 3, "Policy"): `kube-ai-proxy serve` with a
+//! security mode or a policy file, driven by the rmcp client against the real local cluster
+//! (`make test` starts it and creates the demo workloads in `kap-demo`), and the offline
+//! `policy check` / `policy lint` subcommands. Without KUBECONFIG the server tests fail; they
+//! are never skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kube_ai_proxy_e2e::*;
+use serde_json::json;
+
+fn admin(dir: &tempfile::TempDir) -> ServerOpts {
+    ServerOpts {
+        kubeconfig: Some(kubeconfig().expect("KUBECONFIG")),
+        audit_log: Some(dir.path().join("audit.jsonl")),
+        ..Default::default()
+    }
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn replicas(name: &str) -> String {
+    real_kubectl(&[
+        "get",
+        "deployment",
+        name,
+        "-n",
+        "kap-demo",
+        "-o",
+        "jsonpath={.spec.replicas}",
+    ])
+}
+
+#[tokio::test]
+async fn read_only_mode_refuses_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = admin(&dir);
+    o.env = vec![("K8S_MCP_SECURITY_MODE".into(), "read-only".into())];
+    let c = start(&o).await.unwrap();
+    let before = replicas("web");
+    let r = kubectl(&c, "scale deployment web --replicas=2 -n kap-demo")
+        .await
+        .unwrap();
+    let out = text(&r);
+    assert!(is_error(&r), "{out}");
+    assert!(out.contains("mode.read-only"), "{out}");
+    assert_eq!(replicas("web"), before, "the scale went through");
+    // Reads still work.
+    let r = kubectl(&c, "get deployments -n kap-demo").await.unwrap();
+    assert!(!is_error(&r), "{}", text(&r));
+    assert!(text(&r).contains("web"), "{}", text(&r));
+    c.cancel().await.unwrap();
+    let audit = read_audit(&dir.path().join("audit.jsonl")).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|rec| rec["decision"] == "deny" && rec["rule"] == "mode.read-only"),
+        "no audit record names mode.read-only: {audit:?}"
+    );
+}
+
+const THROWAWAY: &str = "kap-policy-throwaway";
+
+fn throwaway_manifest() -> String {
+    format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {THROWAWAY}
+  namespace: kap-demo
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {{app: {THROWAWAY}}}
+  template:
+    metadata:
+      labels: {{app: {THROWAWAY}}}
+    spec:
+      containers:
+        - name: main
+          image: nginx
+"#
+    )
+}
+
+/// Deletes the throwaway deployment when the test ends, whatever happens.
+struct Cleanup;
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let bin = std::env::var("KAP_KUBECTL").unwrap_or_else(|_| "kubectl".into());
+        let _ = Command::new(bin)
+            .args([
+                "delete",
+                "deployment",
+                THROWAWAY,
+                "-n",
+                "kap-demo",
+                "--ignore-not-found",
+            ])
+            .env("KUBECONFIG", kubeconfig().unwrap_or_default())
+            .output();
+    }
+}
+
+#[tokio::test]
+async fn policy_file_denies_deployment_deletes_in_kap_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        &dir,
+        "policy.yaml",
+        r#"
+rules:
+  - id: no-demo-deployment-deletes
+    effect: deny
+    verbs: [delete]
+    resources: [deployments.apps]
+    namespaces: [kap-demo]
+    reason: deployments in kap-demo are managed elsewhere
+"#,
+    );
+    let mut o = admin(&dir);
+    o.args = vec!["--policy".into(), policy.display().to_string()];
+    let _cleanup = Cleanup;
+    let c = start(&o).await.unwrap();
+    let r = call(
+        &c,
+        "execute_kubectl",
+        json!({"command": "apply -f -", "manifest": throwaway_manifest()}),
+    )
+    .await
+    .unwrap();
+    assert!(!is_error(&r), "apply: {}", text(&r));
+    real_kubectl(&["get", "deployment", THROWAWAY, "-n", "kap-demo"]);
+    let r = kubectl(&c, &format!("delete deployment {THROWAWAY} -n kap-demo"))
+        .await
+        .unwrap();
+    let out = text(&r);
+    assert!(is_error(&r), "{out}");
+    assert!(out.contains("no-demo-deployment-deletes"), "{out}");
+    assert!(out.contains("managed elsewhere"), "{out}");
+    // Still there, says the real kubectl.
+    let names = real_kubectl(&[
+        "get",
+        "deployments",
+        "-n",
+        "kap-demo",
+        "-o",
+        "jsonpath={.items[*].metadata.name}",
+    ]);
+    assert!(names.split_whitespace().any(|n| n == THROWAWAY), "{names}");
+    // Other deletes are not affected by the rule: the rule is scoped to deployments.
+    let r = kubectl(&c, "delete configmap kap-policy-none -n kap-demo")
+        .await
+        .unwrap();
+    assert!(
+        !text(&r).contains("no-demo-deployment-deletes"),
+        "{}",
+        text(&r)
+    );
+    c.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn explicit_allow_rule_lifts_the_secret_denial_in_its_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        &dir,
+        "policy.yaml",
+        r#"
+rules:
+  - id: demo-secrets
+    effect: allow
+    verbs: [get]
+    resources: [secrets]
+    namespaces: [kap-demo]
+"#,
+    );
+    // Through the config file's `policy` key this time.
+    let config = write(
+        &dir,
+        "config.toml",
+        &format!("policy = {:?}\n", policy.display().to_string()),
+    );
+    let mut o = admin(&dir);
+    o.config = Some(config);
+    let c = start(&o).await.unwrap();
+    let r = kubectl(&c, "get secret db-credentials -n kap-demo")
+        .await
+        .unwrap();
+    assert!(!is_error(&r), "{}", text(&r));
+    assert!(text(&r).contains("db-credentials"), "{}", text(&r));
+    // Elsewhere, and for lists, the default denial stays.
+    for cmd in [
+        "get secret db-credentials -n default",
+        "get secrets -n kap-demo",
+    ] {
+        let r = kubectl(&c, cmd).await.unwrap();
+        assert!(is_error(&r), "{cmd}: {}", text(&r));
+        assert!(
+            text(&r).contains("default.secret-contents"),
+            "{cmd}: {}",
+            text(&r)
+        );
+    }
+    c.cancel().await.unwrap();
+}
+
+fn cli(args: &[&str]) -> (i32, String) {
+    let out = Command::new(server_bin())
+        .args(args)
+        .env_remove("K8S_MCP_SECURITY_MODE")
+        .env_remove("K8S_MCP_SECURITY_CONFIG")
+        .env_remove("KUBE_AI_PROXY_CONFIG")
+        .env_remove("K8S_CONTEXT")
+        .output()
+        .expect("run kube-ai-proxy");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), format!("{stdout}{stderr}"))
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn policy_check_prints_the_decision_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        &dir,
+        "policy.yaml",
+        "rules:\n  - {id: no-demo-deletes, effect: deny, verbs: [delete], resources: [deployments.apps], namespaces: [kap-demo]}\n",
+    );
+    let p = path_str(&policy);
+    let (code, out) = cli(&[
+        "policy",
+        "check",
+        "--verb",
+        "delete",
+        "--resource",
+        "deployments",
+        "-n",
+        "kap-demo",
+        "--name",
+        "web",
+        "--policy",
+        p,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("delete deployments.apps \"web\" in namespace \"kap-demo\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("decision: deny") && out.contains("no-demo-deletes"),
+        "{out}"
+    );
+    let (code, out) = cli(&[
+        "policy",
+        "check",
+        "--verb",
+        "get",
+        "--resource",
+        "pods",
+        "-n",
+        "kap-demo",
+        "--policy",
+        p,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("decision: allow") && out.contains("default.allow-read"),
+        "{out}"
+    );
+    // Built-in defaults, no file: strict protects kube-system and Secrets.
+    let (code, out) = cli(&[
+        "policy",
+        "check",
+        "--verb",
+        "patch",
+        "--resource",
+        "deployments.apps",
+        "-n",
+        "kube-system",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("default.kube-system-writes"), "{out}");
+    let (code, out) = cli(&[
+        "policy",
+        "check",
+        "--verb",
+        "get",
+        "--resource",
+        "secrets",
+        "-n",
+        "a",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("default.secret-contents"), "{out}");
+    // Subresource, mode from the environment, JSON.
+    let out = Command::new(server_bin())
+        .args([
+            "policy",
+            "check",
+            "--verb",
+            "patch",
+            "--resource",
+            "deployments/scale",
+            "-n",
+            "kap-demo",
+            "--json",
+        ])
+        .env("K8S_MCP_SECURITY_MODE", "read-only")
+        .env_remove("K8S_MCP_SECURITY_CONFIG")
+        .env_remove("KUBE_AI_PROXY_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["decision"]["rule"], "mode.read-only", "{v}");
+    assert_eq!(v["request"]["subresource"], "scale", "{v}");
+    assert_eq!(v["request"]["group"], "apps", "{v}");
+    // Usage errors are neither allow nor deny.
+    let (code, out) = cli(&["policy", "check", "--verb", "watch", "--resource", "pods"]);
+    assert_eq!(code, 2, "{out}");
+}
+
+#[test]
+fn policy_lint_reports_findings_with_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = write(
+        &dir,
+        "clean.yaml",
+        "mode: strict\nrules:\n  - {id: a, effect: allow, verbs: [get], resources: [secrets], namespaces: [kap-demo]}\n",
+    );
+    let (code, out) = cli(&["policy", "lint", path_str(&clean)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("clean"), "{out}");
+    let bad = write(
+        &dir,
+        "bad.yaml",
+        r#"mode: lenient
+rules:
+  - id: d
+    effect: deny
+    verbs: [delete, watch]
+  - id: a
+    effect: allow
+    verbs: [delete]
+    resourcez: [pods]
+dangerous_commands:
+  kubectl:
+    - "kubectl delete"
+safe_patterns:
+  kubectl:
+    - "kubectl delete pod"
+regex_rules:
+  kubectl:
+    - pattern: "kubectl\\s+delete\\s+(-[A-Za-z]+\\s+)*--all\\b"
+      description: "Deleting all resources of a type"
+      error_message: "Custom error message shown to the user"
+"#,
+    );
+    let (code, out) = cli(&["policy", "lint", path_str(&bad)]);
+    assert_eq!(code, 1, "{out}");
+    for want in [
+        "line 1: invalid mode \"lenient\"",
+        "line 9: unknown key \"resourcez\" in rules[1]",
+        "line 5: rule d: invalid verb \"watch\"",
+        "rule a: unreachable allow: deny rule d",
+        "line 10: dangerous_commands: accepted but NOT enforced",
+        "line 13: safe_patterns: accepted but NOT enforced",
+        "line 16: regex_rules: accepted but NOT enforced",
+        "parsed command",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    // The seed's sections alone load (the server accepts them) but lint flags them.
+    let seed = write(
+        &dir,
+        "seed.yaml",
+        "dangerous_commands:\n  kubectl:\n    - \"kubectl drain\"\n",
+    );
+    let (code, out) = cli(&["policy", "lint", path_str(&seed)]);
+    assert_eq!(code, 1, "{out}");
+    let (code, out) = cli(&[
+        "policy",
+        "check",
+        "--verb",
+        "get",
+        "--resource",
+        "pods",
+        "--policy",
+        path_str(&seed),
+    ]);
+    assert_eq!(code, 0, "{out}");
+}
