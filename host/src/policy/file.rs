@@ -26,18 +26,22 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use serde::{Deserialize, Serialize};
 
-/// The verbs a rule may name (WIT spelling, plus RBAC's `deletecollection` and `*`).
-pub const VERBS: &[&str] = &[
-    "get",
-    "list",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "delete-collection",
-    "deletecollection",
-    "*",
-];
+/// Whether a rule may name `verb`: one of the WIT verbs
+/// ([`KUBE_VERBS`](crate::plugins::manifest::KUBE_VERBS)), RBAC's spelling
+/// `deletecollection`, or `*`.
+pub fn is_rule_verb(verb: &str) -> bool {
+    verb == "*"
+        || verb == "deletecollection"
+        || crate::plugins::manifest::KUBE_VERBS.contains(&verb)
+}
+
+/// The verbs a rule may name, for error messages: `get, list, …, deletecollection, *`.
+pub fn rule_verbs_text() -> String {
+    format!(
+        "{}, deletecollection, *",
+        crate::plugins::manifest::KUBE_VERBS.join(", ")
+    )
+}
 
 /// The top-level keys of the policy file.
 pub const TOP_KEYS: &[&str] = &[
@@ -256,11 +260,11 @@ pub fn invalid_verbs(file: &PolicyFile) -> Vec<String> {
     let mut out = Vec::new();
     for (i, r) in file.rules.iter().enumerate() {
         for v in &r.verbs {
-            if !VERBS.contains(&v.as_str()) {
+            if !is_rule_verb(v) {
                 out.push(format!(
                     "rule {} : invalid verb {v:?} (expected one of {})",
                     rule_label(r, i),
-                    VERBS.join(", ")
+                    rule_verbs_text()
                 ));
             }
         }

@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_yaml_ng::Value;
 
 use super::file::{
-    Effect, Mode, NAMESPACE_KEYS, PolicyFile, REGEX_RULE_KEYS, RULE_KEYS, Rule, TOP_KEYS, VERBS,
-    rule_label,
+    Effect, Mode, NAMESPACE_KEYS, PolicyFile, REGEX_RULE_KEYS, RULE_KEYS, Rule, TOP_KEYS,
+    is_rule_verb, rule_label, rule_verbs_text,
 };
 use super::{glob, split_resource};
 
@@ -254,12 +254,12 @@ fn check(file: &PolicyFile, lines: &Lines<'_>, out: &mut Vec<Finding>) {
     for (i, r) in file.rules.iter().enumerate() {
         let label = rule_label(r, i);
         for v in &r.verbs {
-            if !VERBS.contains(&v.as_str()) {
+            if !is_rule_verb(v) {
                 out.push(Finding {
                     line: lines.value("verbs", v),
                     message: format!(
                         "rule {label}: invalid verb {v:?} (expected one of {})",
-                        VERBS.join(", ")
+                        rule_verbs_text()
                     ),
                 });
             }
