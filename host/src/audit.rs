@@ -81,6 +81,11 @@ pub struct Record {
     pub rule: Option<String>,
     pub reason: Option<String>,
     pub rbac: Option<&'static str>,
+    /// The confirmation outcome: `accepted`, `declined`, `cancelled`, `not-confirmed`,
+    /// `unavailable`, `failed`, `input-required`, `dry-run-failed`.
+    pub confirmation: Option<String>,
+    /// The call's declared normalized command (WIT `call-plan.command`), on tool calls.
+    pub command: Option<String>,
     pub duration_ms: f64,
     pub outcome: String,
 }

@@ -38,6 +38,7 @@ pub const DEFAULT_MAX_CAPABILITY_CALLS: u32 = 500;
 /// memory_limit_mib = 256
 /// rbac_check = true
 /// rbac_cache_secs = 10
+/// confirm_timeout_secs = 120      # how long to wait for a person's yes (K8S_MCP_CONFIRM_TIMEOUT wins)
 /// policy = "/etc/kap/policy.yaml" # gate policy, YAML (--policy / K8S_MCP_SECURITY_CONFIG win)
 ///
 /// [grants.kubectl]                # grants replace the built-in default for that plugin
@@ -61,6 +62,7 @@ pub struct FileConfig {
     pub rbac_check: Option<bool>,
     pub rbac_cache_secs: Option<u64>,
     pub max_capability_calls: Option<u32>,
+    pub confirm_timeout_secs: Option<u64>,
     /// Policy file (YAML; see [`crate::policy::file`]). `--policy` and
     /// `K8S_MCP_SECURITY_CONFIG` win.
     pub policy: Option<PathBuf>,
@@ -145,6 +147,9 @@ pub struct Config {
     pub rbac_cache: Duration,
     /// Most capability calls one tool call may make.
     pub max_capability_calls: u32,
+    /// How long a confirmation waits for a person's answer (`K8S_MCP_CONFIRM_TIMEOUT`,
+    /// seconds; default 120). Past it the request is refused.
+    pub confirm_timeout: Duration,
     /// Act as another user and groups (Kubernetes impersonation); `None` acts as the
     /// kubeconfig's identity.
     pub impersonate: Option<Impersonate>,
@@ -284,6 +289,12 @@ impl Config {
             rbac_check: file.rbac_check.unwrap_or(true),
             rbac_cache: Duration::from_secs(
                 file.rbac_cache_secs.unwrap_or(DEFAULT_RBAC_CACHE_SECS),
+            ),
+            confirm_timeout: Duration::from_secs(
+                env_parse::<u64>("K8S_MCP_CONFIRM_TIMEOUT")?
+                    .or(file.confirm_timeout_secs)
+                    .unwrap_or(120)
+                    .max(1),
             ),
             max_capability_calls: file
                 .max_capability_calls

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod capabilities;
 pub mod config;
+pub mod confirm;
 pub mod mcp;
 pub mod plugins;
 pub mod policy;
@@ -41,10 +42,28 @@ pub async fn start(over: &Overrides) -> Result<Arc<PluginHost>> {
             Err(format!("no Kubernetes connection: {e:#}"))
         }
     };
+    let confirmer = confirm::Confirmer::new(config.confirm_timeout)?;
     let services = Arc::new(Services {
         config,
         audit,
         kube,
+        confirmer,
+    });
+    Ok(Arc::new(PluginHost::load(services).await?))
+}
+
+/// Loads the configuration and every plugin without a cluster connection, for offline
+/// commands (`policy check '<command>'`): capability calls fail, the audit log goes to
+/// `audit_log` (a scratch file the caller removes).
+pub async fn start_offline(over: &Overrides, audit_log: &std::path::Path) -> Result<Arc<PluginHost>> {
+    let config = Config::load(over)?;
+    let audit = Arc::new(AuditLog::open(audit_log)?);
+    let confirmer = confirm::Confirmer::new(config.confirm_timeout)?;
+    let services = Arc::new(Services {
+        config,
+        audit,
+        kube: Err("offline: no cluster connection".into()),
+        confirmer,
     });
     Ok(Arc::new(PluginHost::load(services).await?))
 }

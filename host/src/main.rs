@@ -41,9 +41,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
-    /// Print the gate's decision for one request, without touching the cluster. Exit status:
-    /// 0 allowed, 1 denied, 2 usage or configuration error. The plugin's manifest is not
-    /// read: the request is assumed to be within what it requested.
+    /// Print the gate's decision without touching the cluster, for a command line
+    /// (`policy check 'kubectl -n web delete pod x'`: the plugin serving --tool parses and
+    /// normalizes it, the command rules and every planned request are decided) or for one
+    /// request (--verb/--resource). Exit status: 0 allowed, 1 denied, 2 usage or
+    /// configuration error, 3 allowed only after a person confirms. The plugin's manifest
+    /// is not read: requests are assumed to be within what it requested.
     Check(Box<CheckArgs>),
     /// Report unknown keys, invalid verbs/modes/effects, unreachable rules and command-string
     /// rules that are accepted but not enforced. Exit status: 0 clean, 1 findings, 2 unreadable.
@@ -59,13 +62,17 @@ enum PolicyCommand {
 
 #[derive(Args)]
 struct CheckArgs {
+    /// A command line for the tool (`kubectl delete pod web-1 -n kap-demo`); instead of
+    /// --verb and --resource.
+    #[arg(value_name = "COMMAND", required_unless_present = "verb")]
+    command: Option<String>,
     /// Verb: get, list, create, update, patch, delete, delete-collection.
-    #[arg(long)]
-    verb: String,
+    #[arg(long, requires = "resource", conflicts_with = "command")]
+    verb: Option<String>,
     /// Resource, plural: `pods`, `deployments.apps`, `pods/log` (common resources get their
     /// group when none is given).
-    #[arg(long)]
-    resource: String,
+    #[arg(long, requires = "verb")]
+    resource: Option<String>,
     /// Subresource (`log`, `scale`, `exec`, ...).
     #[arg(long)]
     subresource: Option<String>,
@@ -186,10 +193,9 @@ async fn serve(common: Common) -> anyhow::Result<()> {
     let host = kube_ai_proxy::start(&common.into()).await?;
     let policy = &host.services().config.policy;
     tracing::info!(mode = policy.mode.as_str(), file = ?policy.source, rules = policy.rules.len(), "policy loaded");
-    if !policy.unenforced_sections.is_empty() {
+    if !policy.commands.is_empty() && policy.mode == kube_ai_proxy::policy::Mode::Permissive {
         tracing::warn!(
-            sections = ?policy.unenforced_sections,
-            "the policy's command-string sections are accepted but NOT enforced (see `kube-ai-proxy policy lint`)"
+            "the policy's command-string rules (dangerous_commands, regex_rules) are not enforced in permissive mode, as in the seed server"
         );
     }
     let names: Vec<String> = host.tools().map(|(_, t)| t.name.clone()).collect();
@@ -333,7 +339,10 @@ fn default_group(resource: &str) -> &'static str {
 }
 
 fn check_request(a: &CheckArgs) -> anyhow::Result<kube_ai_proxy::policy::RequestAttributes> {
-    let verb = match a.verb.as_str() {
+    let (Some(verb), Some(resource)) = (&a.verb, &a.resource) else {
+        anyhow::bail!("give a command line, or --verb and --resource");
+    };
+    let verb = match verb.as_str() {
         "deletecollection" => "delete-collection".to_string(),
         v @ ("get" | "list" | "create" | "update" | "patch" | "delete" | "delete-collection") => {
             v.to_string()
@@ -342,9 +351,9 @@ fn check_request(a: &CheckArgs) -> anyhow::Result<kube_ai_proxy::policy::Request
             "invalid verb {other:?}: expected get, list, create, update, patch, delete or delete-collection"
         ),
     };
-    let (main, sub) = match a.resource.split_once('/') {
+    let (main, sub) = match resource.split_once('/') {
         Some((m, s)) => (m, Some(s.to_string())),
-        None => (a.resource.as_str(), None),
+        None => (resource.as_str(), None),
     };
     let (resource, group) = match main.split_once('.') {
         Some((r, g)) => (r.to_string(), g.to_string()),
@@ -364,33 +373,153 @@ fn check_request(a: &CheckArgs) -> anyhow::Result<kube_ai_proxy::policy::Request
     })
 }
 
-/// `policy check`: exit 0 allowed, 1 denied, 2 error.
+/// One decided request of `policy check`.
+#[derive(serde::Serialize)]
+struct Checked {
+    request: kube_ai_proxy::policy::RequestAttributes,
+    decision: kube_ai_proxy::policy::Decision,
+}
+
+/// The planned requests of a command line, from the plugin serving `tool` (offline), plus
+/// the normalized command and the command rules' verdict.
+fn plan_command(
+    a: &CheckArgs,
+    over: &Overrides,
+    command: &str,
+    default_namespace: &str,
+) -> anyhow::Result<(
+    kube_ai_proxy::plugins::bindings::tools::CallPlan,
+    Vec<kube_ai_proxy::policy::RequestAttributes>,
+)> {
+    let scratch = std::env::temp_dir().join(format!(
+        "kube-ai-proxy-policy-check-{}.jsonl",
+        std::process::id()
+    ));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let res = rt.block_on(async {
+        let host = kube_ai_proxy::start_offline(over, &scratch).await?;
+        let (plugin, _) = host.find(&a.tool).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no loaded plugin serves tool {:?} (plugin directories: see `kube-ai-proxy plugins list`)",
+                a.tool
+            )
+        })?;
+        let ctx = kube_ai_proxy::plugins::bindings::types::CallContext {
+            request_id: "policy-check".into(),
+            kube_context: String::new(),
+            default_namespace: default_namespace.to_string(),
+            timeout_ms: 10_000,
+            max_output_chars: 100_000,
+        };
+        let args = serde_json::json!({ "command": command }).to_string();
+        host.plan(plugin, &a.tool, &args, ctx).await
+    });
+    let _ = std::fs::remove_file(&scratch);
+    let plan = res?.ok_or_else(|| anyhow::anyhow!("tool {} has no command form", a.tool))?;
+    let requests = plan
+        .requests
+        .iter()
+        .map(|r| kube_ai_proxy::policy::RequestAttributes {
+            verb: kube_ai_proxy::capabilities::kube::verb_name(r.verb).to_string(),
+            group: r.group.clone().unwrap_or_default(),
+            version: String::new(),
+            resource: r.resource.clone(),
+            subresource: r.subresource.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+        })
+        .collect();
+    Ok((plan, requests))
+}
+
+/// `policy check`: exit 0 allowed, 1 denied, 2 error, 3 needs confirmation.
 fn policy_check(a: CheckArgs) -> ExitCode {
-    let run = || -> anyhow::Result<bool> {
-        use kube_ai_proxy::policy::{Decision, GateInput, decide};
-        let request = check_request(&a)?;
-        let config = Config::load(&Overrides {
+    let run = || -> anyhow::Result<u8> {
+        use kube_ai_proxy::policy::{
+            Decision, GateInput, Identity, Mode, RequestFacts, decide, describe,
+        };
+        let over = Overrides {
             config: a.config.clone(),
             policy: a.policy.clone(),
-            no_default_plugins: true,
             ..Overrides::default()
+        };
+        let config = Config::load(&Overrides {
+            no_default_plugins: true,
+            ..Overrides {
+                config: a.config.clone(),
+                policy: a.policy.clone(),
+                ..Overrides::default()
+            }
         })?;
-        let identity = a.context.clone().or(config.context.clone()).or_else(|| {
+        let context = a.context.clone().or(config.context.clone()).or_else(|| {
             kube::config::Kubeconfig::read()
                 .ok()
                 .and_then(|k| k.current_context)
         });
-        let everything = kube_ai_proxy::plugins::manifest::KubeScope::everything();
-        let decision = decide(&GateInput {
-            plugin: &a.plugin,
-            requested: Some(&everything),
-            granted: config.grants.get(&a.plugin),
-            request: &request,
-            tool: &a.tool,
-            identity: identity.as_deref(),
-            policy: &config.policy,
-        });
+        let identity = Identity {
+            context: context.clone(),
+            user: config.impersonate.as_ref().map(|i| i.user.clone()),
+            groups: config
+                .impersonate
+                .as_ref()
+                .map(|i| i.groups.clone())
+                .unwrap_or_default(),
+        };
         let policy = &config.policy;
+        let mut facts = RequestFacts::default();
+        let mut command_verdict: Option<Decision> = None;
+        let (normalized, requests) = match &a.command {
+            Some(cmd) => {
+                let ns = config.namespace.clone().unwrap_or_else(|| "default".into());
+                let (plan, requests) = plan_command(&a, &over, cmd, &ns)?;
+                let words: Vec<&str> = plan.command.split_whitespace().collect();
+                facts.rollout_undo = words.get(1..3) == Some(&["rollout", "undo"][..]);
+                facts.dry_run = words
+                    .iter()
+                    .any(|w| w.starts_with("--dry-run=") && *w != "--dry-run=none");
+                facts.scale_to_zero = words.get(1) == Some(&"scale")
+                    && words.contains(&"--replicas=0");
+                if policy.mode != Mode::Permissive
+                    && let Some((rule, reason)) = policy.commands.check(&plan.family, &plan.command)
+                {
+                    command_verdict = Some(Decision::Deny { rule, reason });
+                }
+                (Some(plan.command), requests)
+            }
+            None => (None, vec![check_request(&a)?]),
+        };
+        let everything = kube_ai_proxy::plugins::manifest::KubeScope::everything();
+        let checked: Vec<Checked> = requests
+            .into_iter()
+            .map(|request| {
+                let decision = decide(&GateInput {
+                    plugin: &a.plugin,
+                    requested: Some(&everything),
+                    granted: config.grants.get(&a.plugin),
+                    request: &request,
+                    tool: &a.tool,
+                    identity: &identity,
+                    facts,
+                    policy,
+                });
+                Checked { request, decision }
+            })
+            .collect();
+        let all: Vec<&Decision> = command_verdict
+            .iter()
+            .chain(checked.iter().map(|c| &c.decision))
+            .collect();
+        let overall = all
+            .iter()
+            .find(|d| matches!(d, Decision::Deny { .. }))
+            .or_else(|| all.iter().find(|d| matches!(d, Decision::Confirm { .. })))
+            .or_else(|| all.first())
+            .map(|d| (*d).clone())
+            .unwrap_or(Decision::Allow {
+                rule: "no-requests".into(),
+            });
         let source = policy
             .source
             .as_ref()
@@ -400,34 +529,39 @@ fn policy_check(a: CheckArgs) -> ExitCode {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({
-                    "request": request, "plugin": a.plugin, "tool": a.tool,
-                    "identity": identity, "mode": policy.mode.as_str(),
-                    "policy": source, "decision": decision,
+                    "command": normalized,
+                    "command_rules": command_verdict,
+                    "requests": checked,
+                    "request": checked.first().map(|c| &c.request),
+                    "plugin": a.plugin, "tool": a.tool,
+                    "identity": context, "mode": policy.mode.as_str(),
+                    "policy": source, "decision": overall,
                 }))?
             );
         } else {
-            let ns = match &request.namespace {
-                Some(ns) => format!("in namespace {ns:?}"),
-                None => "cluster-wide".into(),
-            };
-            let name = request
-                .name
-                .as_ref()
-                .map(|n| format!(" {n:?}"))
-                .unwrap_or_default();
-            println!(
-                "request:  {} {}{name} {ns}",
-                request.verb,
-                request.resource_display()
-            );
+            if let Some(c) = &normalized {
+                println!("command:  {c}");
+            }
+            if let Some(Decision::Deny { rule, reason }) = &command_verdict {
+                println!("command rules: deny ({rule}): {reason}");
+            }
+            for c in &checked {
+                println!("request:  {}", describe(&c.request));
+                let (what, rule, reason) = match &c.decision {
+                    Decision::Allow { rule } => ("allow", rule, None),
+                    Decision::Deny { rule, reason } => ("deny", rule, Some(reason)),
+                    Decision::Confirm { rule, reason } => ("confirm", rule, Some(reason)),
+                };
+                println!("  -> {what} ({rule}){}", reason.map(|r| format!(": {r}")).unwrap_or_default());
+            }
             println!(
                 "caller:   plugin {}, tool {}, identity {}",
                 a.plugin,
                 a.tool,
-                identity.as_deref().unwrap_or("(unknown)")
+                context.as_deref().unwrap_or("(unknown)")
             );
             println!("policy:   {source} (mode {})", policy.mode.as_str());
-            match &decision {
+            match &overall {
                 Decision::Allow { rule } => {
                     println!("decision: allow");
                     println!("rule:     {rule}");
@@ -437,14 +571,22 @@ fn policy_check(a: CheckArgs) -> ExitCode {
                     println!("rule:     {rule}");
                     println!("reason:   {reason}");
                 }
+                Decision::Confirm { rule, reason } => {
+                    println!("decision: confirm (runs only after a person says yes)");
+                    println!("rule:     {rule}");
+                    println!("reason:   {reason}");
+                }
             }
             println!("note:     offline: the plugin's manifest request and RBAC are not checked");
         }
-        Ok(matches!(decision, Decision::Allow { .. }))
+        Ok(match overall {
+            Decision::Allow { .. } => 0,
+            Decision::Deny { .. } => 1,
+            Decision::Confirm { .. } => 3,
+        })
     };
     match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("kube-ai-proxy: {e:#}");
             ExitCode::from(2)

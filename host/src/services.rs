@@ -13,4 +13,6 @@ pub struct Services {
     pub audit: Arc<AuditLog>,
     /// The Kubernetes connection, or why there is none (no kubeconfig, unknown context).
     pub kube: Result<Arc<KubeService>, String>,
+    /// Seals and redeems confirmation state (see [`crate::confirm`]).
+    pub confirmer: crate::confirm::Confirmer,
 }

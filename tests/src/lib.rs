@@ -5,10 +5,16 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use anyhow::{Context as _, Result, bail};
-use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::RunningService;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientConfig, ElicitRequestParams, ElicitResult,
+    ElicitationAction, ElicitationCapability, FormElicitationCapability, ProtocolVersion,
+};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt as _, RequestContext, RunningService};
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceExt};
+use rmcp::{ClientHandler, ErrorData as McpError, RoleClient, ServiceExt};
 use serde_json::Value;
 
 /// The workspace root.
@@ -67,8 +73,76 @@ pub struct ServerOpts {
 /// A running server and the MCP client connected to it.
 pub type Client = RunningService<RoleClient, ()>;
 
-/// Starts `kube-ai-proxy serve` as a child process and connects the rmcp client over stdio.
-pub async fn start(opts: &ServerOpts) -> Result<Client> {
+/// A person behind an MCP client: answers every elicitation (after `delay`) with yes
+/// (`accept` + `confirm: true`) or no (`decline`), and records each message shown.
+#[derive(Clone, Debug)]
+pub struct Person {
+    /// Say yes?
+    pub accept: bool,
+    /// How long the person takes to answer.
+    pub delay: Duration,
+    /// Every message the server showed, in order.
+    pub asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl Person {
+    /// A person who answers at once.
+    pub fn new(accept: bool) -> Person {
+        Person {
+            accept,
+            delay: Duration::ZERO,
+            asked: Arc::default(),
+        }
+    }
+
+    /// The messages shown so far.
+    pub fn asked(&self) -> Vec<String> {
+        self.asked.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+}
+
+impl ClientHandler for Person {
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, McpError> {
+        let message = match &request {
+            ElicitRequestParams::FormElicitationParams { message, .. } => message.clone(),
+            other => format!("{other:?}"),
+        };
+        if let Ok(mut a) = self.asked.lock() {
+            a.push(message);
+        }
+        tokio::time::sleep(self.delay).await;
+        Ok(if self.accept {
+            ElicitResult::new(ElicitationAction::Accept)
+                .with_content(serde_json::json!({ "confirm": true }))
+        } else {
+            ElicitResult::new(ElicitationAction::Decline)
+        })
+    }
+
+    fn get_info(&self) -> ClientConfig {
+        let mut c = ClientConfig::default();
+        c.capabilities.elicitation = Some(
+            ElicitationCapability::new().with_form(FormElicitationCapability::default()),
+        );
+        c
+    }
+}
+
+/// Which MCP lifecycle the test client uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `initialize` (protocol 2025-11-25): the server may send `elicitation/create`.
+    Legacy,
+    /// `server/discover` with protocol 2026-07-28: confirmations come as `InputRequiredResult`
+    /// and the client retries.
+    Modern,
+}
+
+fn server_command(opts: &ServerOpts) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(server_bin());
     cmd.arg("serve");
     if let Some(a) = &opts.audit_log {
@@ -100,6 +174,34 @@ pub async fn start(opts: &ServerOpts) -> Result<Client> {
         "KUBE_AI_PROXY_LOG",
         std::env::var("KUBE_AI_PROXY_LOG").unwrap_or_else(|_| "warn".into()),
     );
+    cmd
+}
+
+/// Starts the server with a client handler (e.g. a [`Person`]) and lifecycle.
+pub async fn start_with<H: ClientHandler>(
+    opts: &ServerOpts,
+    handler: H,
+    protocol: Protocol,
+) -> Result<RunningService<RoleClient, H>> {
+    let (transport, _stderr) = TokioChildProcess::builder(server_command(opts))
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot start {}", server_bin().display()))?;
+    let lifecycle = match protocol {
+        Protocol::Legacy => ClientLifecycleMode::Initialize,
+        Protocol::Modern => ClientLifecycleMode::Discover {
+            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+        },
+    };
+    handler
+        .serve_with_lifecycle(transport, lifecycle)
+        .await
+        .context("MCP lifecycle failed")
+}
+
+/// Starts `kube-ai-proxy serve` as a child process and connects the rmcp client over stdio.
+pub async fn start(opts: &ServerOpts) -> Result<Client> {
+    let cmd = server_command(opts);
     let (transport, _stderr) = TokioChildProcess::builder(cmd)
         .stderr(Stdio::inherit())
         .spawn()
@@ -109,7 +211,11 @@ pub async fn start(opts: &ServerOpts) -> Result<Client> {
 }
 
 /// Calls `tool` with a JSON object of arguments.
-pub async fn call(client: &Client, tool: &str, args: Value) -> Result<CallToolResult> {
+pub async fn call<H: ClientHandler>(
+    client: &RunningService<RoleClient, H>,
+    tool: &str,
+    args: Value,
+) -> Result<CallToolResult> {
     let Value::Object(args) = args else {
         bail!("arguments must be a JSON object")
     };
@@ -118,7 +224,10 @@ pub async fn call(client: &Client, tool: &str, args: Value) -> Result<CallToolRe
 }
 
 /// Runs `execute_kubectl` with a command line.
-pub async fn kubectl(client: &Client, command: &str) -> Result<CallToolResult> {
+pub async fn kubectl<H: ClientHandler>(
+    client: &RunningService<RoleClient, H>,
+    command: &str,
+) -> Result<CallToolResult> {
     call(
         client,
         "execute_kubectl",

@@ -11,16 +11,28 @@ use std::time::{Duration, Instant};
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock as Content,
-    Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
-    Tool, ToolAnnotations,
+    ElicitationAction, Implementation, InputRequiredResult, ListToolsResult,
+    PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+    ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use crate::audit::{Caller, ClientInfo, Record, redact_arguments};
+use crate::confirm::{Channel, InputState, SealedState};
 use crate::plugins::bindings::tools::ToolError;
 use crate::plugins::bindings::types::CallContext;
 use crate::plugins::{CallOutcome, PluginHost};
+
+/// What a tool call ends with.
+#[derive(Debug)]
+pub enum ToolAnswer {
+    /// A normal result (success or `isError`).
+    Result(CallToolResult),
+    /// A request needs a person's yes and the client speaks protocol 2026-07-28: answer with
+    /// an `InputRequiredResult` for request `digest`, showing `message`.
+    InputRequired { digest: String, message: String },
+}
 
 /// The MCP server handler. Cheap to clone.
 #[derive(Clone)]
@@ -81,15 +93,16 @@ impl Server {
     }
 
     /// Runs one tool call: dispatch, time limit, output budget, audit. `client` is the MCP
-    /// client's `initialize` info, recorded in every audit record of the call. Returns `None`
-    /// when no plugin serves `name`.
+    /// client's `initialize` info, recorded in every audit record of the call; `channel` is
+    /// how confirmations reach a person. Returns `None` when no plugin serves `name`.
     pub async fn run_tool(
         &self,
         name: &str,
         arguments: serde_json::Map<String, serde_json::Value>,
         request_id: String,
         client: Option<ClientInfo>,
-    ) -> Option<CallToolResult> {
+        channel: Arc<Channel>,
+    ) -> Option<ToolAnswer> {
         let (plugin, _) = self.host.find(name)?;
         let services = self.host.services();
         let config = &services.config;
@@ -125,11 +138,35 @@ impl Server {
         let args_value = serde_json::Value::Object(arguments);
         let audited_arguments = redact_arguments(&args_value);
         let args_json = args_value.to_string();
-        let outcome = self
+        let (outcome, plan) = self
             .host
-            .call(plugin, caller.clone(), name, &args_json, ctx, timeout)
+            .call(
+                plugin,
+                caller.clone(),
+                name,
+                &args_json,
+                ctx,
+                timeout,
+                channel.clone(),
+            )
             .await;
+        let pending = match channel.as_ref() {
+            Channel::InputRequired(st) => st
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pending
+                .take(),
+            _ => None,
+        };
         let (result, audit_outcome) = match outcome {
+            // A request waits for a person: whatever the plugin made of the refusal is moot.
+            _ if pending.is_some() => (CallToolResult::success(vec![]), "input-required".into()),
+            CallOutcome::Denied { rule, reason } => (
+                CallToolResult::error(vec![Content::text(format!(
+                    "Denied by policy rule {rule}: {reason}"
+                ))]),
+                "denied".to_string(),
+            ),
             CallOutcome::Returned(Ok(out)) => {
                 // The final redaction pass (before truncation, which could cut a pattern):
                 // whatever the plugin formatted itself.
@@ -202,10 +239,76 @@ impl Server {
             audit_outcome,
         );
         rec.arguments = Some(audited_arguments);
+        rec.command = plan.map(|p| crate::redact::text(&p.command).into_owned());
         if let Err(e) = services.audit.write(&rec) {
             tracing::error!(error = %e, "audit record lost");
         }
-        Some(result)
+        Some(match pending {
+            Some((digest, message)) => ToolAnswer::InputRequired { digest, message },
+            None => ToolAnswer::Result(result),
+        })
+    }
+
+    /// How this request can reach a person: input-required for protocol 2026-07-28 (with the
+    /// approvals carried by a retry), elicitation for older clients that declared it, else
+    /// none. Errors (a result for the model): a `requestState` that is forged, expired, used,
+    /// or bound to another tool or other arguments, or a person who said no.
+    fn channel(
+        &self,
+        request: &CallToolRequestParams,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Channel, String> {
+        let services = self.host.services();
+        let modern = context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        if modern {
+            let mut state = InputState::default();
+            if let Some(sealed) = &request.request_state {
+                let binding = crate::confirm::call_binding(
+                    &request.name,
+                    &request.arguments.clone().unwrap_or_default(),
+                );
+                let opened: SealedState = services.confirmer.open(sealed, &binding).map_err(|e| {
+                    format!("Not confirmed: the confirmation state is not valid for this call ({e}); the request was not sent. Call the tool again to be asked anew.")
+                })?;
+                let answer = request
+                    .input_responses
+                    .as_ref()
+                    .and_then(|r| r.get(crate::confirm::CONFIRM_KEY))
+                    .map(|v| {
+                        let action = v
+                            .get("action")
+                            .cloned()
+                            .and_then(|a| serde_json::from_value::<ElicitationAction>(a).ok())
+                            .unwrap_or(ElicitationAction::Cancel);
+                        crate::confirm::read_answer(&action, v.get("content"))
+                    })
+                    .unwrap_or(crate::confirm::Answer::Refused("cancelled"));
+                if answer != crate::confirm::Answer::Accepted {
+                    return Err(format!(
+                        "Not confirmed: the person did not confirm the request ({}); it was not sent.",
+                        answer.audit_name()
+                    ));
+                }
+                state.approved = opened.approved;
+                state.approved.push(opened.pending);
+            }
+            return Ok(Channel::InputRequired(std::sync::Mutex::new(state)));
+        }
+        let can_elicit = context
+            .client_capabilities()
+            .is_some_and(|c| c.elicitation.is_some());
+        Ok(if can_elicit {
+            Channel::Elicitation {
+                peer: context.peer.clone(),
+                timeout: services.confirmer.timeout,
+            }
+        } else {
+            Channel::Unavailable(
+                "the MCP client did not declare the elicitation capability, so no person can be asked".into(),
+            )
+        })
     }
 }
 
@@ -245,13 +348,64 @@ impl ServerHandler for Server {
             rmcp::model::NumberOrString::String(s) => s.to_string(),
         };
         let name: Cow<'static, str> = request.name.clone();
-        let args = request.arguments.unwrap_or_default();
-        let client = context.peer.peer_info().map(|info| ClientInfo {
-            name: info.client_info.name.clone(),
-            version: info.client_info.version.clone(),
+        let args = request.arguments.clone().unwrap_or_default();
+        let client = context.client_info().map(|info| ClientInfo {
+            name: info.name.clone(),
+            version: info.version.clone(),
         });
-        match self.run_tool(&name, args, request_id, client).await {
-            Some(r) => Ok(r.into()),
+        if self.host.find(&name).is_none() {
+            return Err(McpError::invalid_params(
+                format!("unknown tool: {name}"),
+                None,
+            ));
+        }
+        let channel = match self.channel(&request, &context) {
+            Ok(c) => Arc::new(c),
+            Err(text) => {
+                let mut rec = Record::tool_call(
+                    &Caller {
+                        request_id,
+                        client,
+                        tool: name.to_string(),
+                        ..Caller::default()
+                    },
+                    0.0,
+                    "not-confirmed",
+                );
+                rec.arguments = Some(redact_arguments(&serde_json::Value::Object(args)));
+                if let Err(e) = self.host.services().audit.write(&rec) {
+                    tracing::error!(error = %e, "audit record lost");
+                }
+                return Ok(CallToolResult::error(vec![Content::text(text)]).into());
+            }
+        };
+        let binding = crate::confirm::call_binding(&name, &args);
+        let approved = match channel.as_ref() {
+            Channel::InputRequired(st) => {
+                st.lock().unwrap_or_else(|p| p.into_inner()).approved.clone()
+            }
+            _ => Vec::new(),
+        };
+        match self.run_tool(&name, args, request_id, client, channel).await {
+            Some(ToolAnswer::Result(r)) => Ok(r.into()),
+            Some(ToolAnswer::InputRequired { digest, message }) => {
+                let state = SealedState {
+                    nonce: crate::confirm::nonce(),
+                    pending: digest,
+                    approved,
+                };
+                let sealed = self
+                    .host
+                    .services()
+                    .confirmer
+                    .seal(&state, &binding)
+                    .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+                Ok(InputRequiredResult::new(
+                    Some(crate::confirm::input_requests(&message)),
+                    Some(sealed),
+                )
+                .into())
+            }
             None => Err(McpError::invalid_params(
                 format!("unknown tool: {name}"),
                 None,

@@ -76,6 +76,21 @@ pub struct CallState {
     pub deadline: Instant,
     /// True while serving `list-tools` at load time: capabilities are refused.
     pub loading: bool,
+    /// How this call can ask a person to confirm a request.
+    pub channel: Arc<crate::confirm::Channel>,
+    /// Time spent waiting for a person, which does not count against the call's timeout.
+    pub clock: Arc<std::sync::Mutex<Clock>>,
+    /// What the plugin declared the call stands for (`plan-call`), if anything.
+    pub plan: Option<tools::CallPlan>,
+}
+
+/// The part of a call's clock shared with the task that enforces its timeout.
+#[derive(Debug, Default)]
+pub struct Clock {
+    /// A person is being asked right now: the timeout is paused.
+    pub asking: bool,
+    /// Total time spent waiting for people so far.
+    pub extra: Duration,
 }
 
 impl WasiView for CallState {
@@ -100,6 +115,8 @@ pub enum CallOutcome {
     OutOfMemory(usize),
     /// The plugin trapped (a panic, an `unreachable`, a bad memory access...).
     Trap(String),
+    /// The policy refused the call's declared command before it ran (seed command rules).
+    Denied { rule: String, reason: String },
 }
 
 /// All loaded plugins and the engine that runs them.
@@ -254,8 +271,16 @@ impl PluginHost {
             grant,
             cache_hit,
         });
-        let (mut store, _stderr) =
-            self.new_store(&info, Caller::default(), LIST_TOOLS_TIMEOUT, true);
+        let unavailable = Arc::new(crate::confirm::Channel::Unavailable(
+            "capabilities are not available while the host lists a plugin's tools".into(),
+        ));
+        let (mut store, _stderr) = self.new_store(
+            &info,
+            Caller::default(),
+            LIST_TOOLS_TIMEOUT,
+            true,
+            unavailable,
+        );
         let listed = tokio::time::timeout(LIST_TOOLS_TIMEOUT, async {
             let instance = pre.instantiate_async(&mut store).await?;
             instance
@@ -300,6 +325,7 @@ impl PluginHost {
         caller: Caller,
         timeout: Duration,
         loading: bool,
+        channel: Arc<crate::confirm::Channel>,
     ) -> (Store<CallState>, MemoryOutputPipe) {
         let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
         // WASI with nothing in it: no preopened directories, no environment, no arguments,
@@ -326,6 +352,9 @@ impl PluginHost {
             capability_calls: 0,
             deadline: Instant::now() + timeout,
             loading,
+            channel,
+            clock: Arc::new(std::sync::Mutex::new(Clock::default())),
+            plan: None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -368,8 +397,45 @@ impl PluginHost {
         &self.services
     }
 
-    /// Runs one tool call in a fresh store. Never panics and never hangs past `timeout`: a
-    /// trap, a timeout or a memory fault ends this call only.
+    /// Calls only `plan-call` for `tool` (capabilities refused), e.g. for `policy check`.
+    /// Errors: the plugin's own error text, a trap, or no answer within 10 s.
+    pub async fn plan(
+        &self,
+        plugin: &LoadedPlugin,
+        tool: &str,
+        arguments: &str,
+        ctx: types::CallContext,
+    ) -> Result<Option<tools::CallPlan>> {
+        let unavailable = Arc::new(crate::confirm::Channel::Unavailable("offline".into()));
+        let (mut store, _stderr) = self.new_store(
+            &plugin.info,
+            Caller::default(),
+            LIST_TOOLS_TIMEOUT,
+            true,
+            unavailable,
+        );
+        let r = tokio::time::timeout(LIST_TOOLS_TIMEOUT, async {
+            let instance = plugin.pre.instantiate_async(&mut store).await?;
+            instance
+                .kube_ai_proxy_plugin_tools()
+                .call_plan_call(&mut store, tool, arguments, &ctx)
+                .await
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("plan-call did not answer within {LIST_TOOLS_TIMEOUT:?}"))?
+        .map_err(|e| anyhow::anyhow!("plan-call failed: {e:#}"))?;
+        r.map_err(|e| match e {
+            tools::ToolError::InvalidArguments(m) => anyhow::anyhow!("invalid arguments: {m}"),
+            tools::ToolError::UnknownTool(m) => anyhow::anyhow!("unknown tool: {m}"),
+            tools::ToolError::Failed(m) => anyhow::anyhow!("{m}"),
+        })
+    }
+
+    /// Runs one tool call in a fresh store: `plan-call`, the policy's command rules on the
+    /// declared command, then `call-tool` on the same instance. Never panics and never hangs
+    /// past `timeout` plus the time spent waiting for a person's confirmation: a trap, a
+    /// timeout or a memory fault ends this call only. Also returns the declared command.
+    #[allow(clippy::too_many_arguments)]
     pub async fn call(
         &self,
         plugin: &LoadedPlugin,
@@ -378,20 +444,61 @@ impl PluginHost {
         arguments: &str,
         ctx: types::CallContext,
         timeout: Duration,
-    ) -> CallOutcome {
-        let (mut store, stderr) = self.new_store(&plugin.info, caller, timeout, false);
+        channel: Arc<crate::confirm::Channel>,
+    ) -> (CallOutcome, Option<tools::CallPlan>) {
+        let (mut store, stderr) =
+            self.new_store(&plugin.info, caller, timeout, false, channel);
+        let clock = store.data().clock.clone();
+        let policy = &self.services.config.policy;
         let run = async {
             let instance = plugin.pre.instantiate_async(&mut store).await?;
-            instance
-                .kube_ai_proxy_plugin_tools()
+            let exports = instance.kube_ai_proxy_plugin_tools();
+            let plan = match exports
+                .call_plan_call(&mut store, tool, arguments, &ctx)
+                .await?
+            {
+                Ok(p) => p,
+                Err(e) => return Ok((CallOutcome::Returned(Err(e)), None)),
+            };
+            if let Some(plan) = &plan
+                && policy.mode != crate::policy::Mode::Permissive
+                && let Some((rule, reason)) = policy.commands.check(&plan.family, &plan.command)
+            {
+                return Ok((CallOutcome::Denied { rule, reason }, Some(plan.clone())));
+            }
+            store.data_mut().plan = plan.clone();
+            let r = exports
                 .call_call_tool(&mut store, tool, arguments, &ctx)
-                .await
+                .await?;
+            wasmtime::Result::Ok((CallOutcome::Returned(r), plan))
         };
-        let result = tokio::time::timeout(timeout, run).await;
-        let err = match result {
-            Err(_) => return CallOutcome::Timeout(timeout),
-            Ok(Ok(r)) => return CallOutcome::Returned(r),
-            Ok(Err(e)) => e,
+        tokio::pin!(run);
+        let started = Instant::now();
+        let result = loop {
+            // The timeout is paused while a person is asked, and extended by that time.
+            let (asking, extra) = {
+                let c = clock.lock().unwrap_or_else(|p| p.into_inner());
+                (c.asking, c.extra)
+            };
+            let until = if asking {
+                Instant::now() + Duration::from_millis(200)
+            } else {
+                started + timeout + extra
+            };
+            match tokio::time::timeout_at(until.into(), &mut run).await {
+                Ok(r) => break Some(r),
+                Err(_) => {
+                    let c = clock.lock().unwrap_or_else(|p| p.into_inner());
+                    if !c.asking && Instant::now() >= started + timeout + c.extra {
+                        break None;
+                    }
+                }
+            }
+        };
+        let err: wasmtime::Error = match result {
+            None => return (CallOutcome::Timeout(timeout), None),
+            Some(Ok(r)) => return r,
+            Some(Err(e)) => e,
         };
         let captured = String::from_utf8_lossy(&stderr.contents()).into_owned();
         if !captured.is_empty() {
@@ -400,17 +507,20 @@ impl PluginHost {
         if let Some(trap) = err.downcast_ref::<wasmtime::Trap>()
             && *trap == wasmtime::Trap::Interrupt
         {
-            return CallOutcome::Timeout(timeout);
+            return (CallOutcome::Timeout(timeout), None);
         }
         let text = format!("{err:#}");
         if text.contains("forcing trap when growing memory") || text.contains("memory size") {
-            return CallOutcome::OutOfMemory(self.services.config.memory_limit_bytes);
+            return (
+                CallOutcome::OutOfMemory(self.services.config.memory_limit_bytes),
+                None,
+            );
         }
         let panic_line = captured
             .lines()
             .find(|l| l.contains("panicked"))
             .map(|l| format!(" ({l})"))
             .unwrap_or_default();
-        CallOutcome::Trap(format!("{text}{panic_line}"))
+        (CallOutcome::Trap(format!("{text}{panic_line}")), None)
     }
 }

@@ -14,10 +14,21 @@
 //!     resources: [deployments.apps]
 //!     namespaces: [kap-demo]
 //!     reason: deployments in kap-demo are managed by CI
-//! # The seed server's command-string sections are accepted but NOT enforced yet:
-//! dangerous_commands: {}
-//! safe_patterns: {}
-//! regex_rules: {}
+//!   - id: confirm-configmap-writes
+//!     effect: confirm              # a person must say yes (MCP elicitation) before it runs
+//!     verbs: [update, patch]
+//!     resources: [configmaps]
+//! # The seed server's command-string sections, matched against the normalized command line
+//! # (`kubectl delete pod web-1 --namespace=kap-demo`) in strict and read-only mode:
+//! dangerous_commands:
+//!   kubectl: ["kubectl delete", "kubectl drain"]
+//! safe_patterns:
+//!   kubectl: ["kubectl delete pod"]
+//! regex_rules:
+//!   kubectl:
+//!     - pattern: "--namespace=kube-system\\b"
+//!       description: Operations in kube-system
+//!       error_message: Operations in kube-system are restricted.
 //! ```
 
 use std::collections::BTreeMap;
@@ -108,14 +119,17 @@ impl Mode {
     }
 }
 
-/// Whether a rule allows or denies what it matches.
+/// Whether a rule allows, asks for confirmation of, or denies what it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Effect {
-    /// Allows; beats the defaults (Secret reads, `write_deny` defaults, protected deletes) only
-    /// when it names the resource (or namespace) explicitly, never an explicit deny.
+    /// Allows; beats the defaults (Secret reads, `write_deny` defaults, protected deletes,
+    /// built-in confirmations) only when it names the resource (and, for confirmations, the
+    /// verb) explicitly, never an explicit deny or confirm rule.
     Allow,
-    /// Denies; wins over every allow.
+    /// Asks a person first (MCP elicitation); wins over every allow, loses to a deny.
+    Confirm,
+    /// Denies; wins over every other rule.
     Deny,
 }
 
@@ -128,7 +142,7 @@ pub struct Rule {
     /// The rule id reported in decisions and the audit log (default `rules[N]`).
     #[serde(default)]
     pub id: String,
-    /// `allow` or `deny`.
+    /// `allow`, `confirm` or `deny`.
     pub effect: Option<Effect>,
     /// For a person: why the rule exists (shown on denial).
     pub reason: Option<String>,
@@ -170,7 +184,8 @@ pub struct NamespaceLists {
     pub write_deny: Option<Vec<String>>,
 }
 
-/// One `regex_rules` entry of the seed server's format (accepted, not enforced).
+/// One `regex_rules` entry of the seed server's format: a command matching `pattern` is
+/// refused with `error_message`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegexRule {
@@ -198,13 +213,14 @@ pub struct PolicyFile {
     /// The rules.
     #[serde(default)]
     pub rules: Vec<Rule>,
-    /// Seed format: command prefixes per tool (accepted, not enforced).
+    /// Seed format: command prefixes per command family (`kubectl`, `helm`, ...) that are
+    /// refused unless a `safe_patterns` prefix also matches.
     #[serde(default)]
     pub dangerous_commands: BTreeMap<String, Vec<String>>,
-    /// Seed format: exceptions to `dangerous_commands` (accepted, not enforced).
+    /// Seed format: exceptions to `dangerous_commands`.
     #[serde(default)]
     pub safe_patterns: BTreeMap<String, Vec<String>>,
-    /// Seed format: regex rules per tool (accepted, not enforced).
+    /// Seed format: regex rules per command family.
     #[serde(default)]
     pub regex_rules: BTreeMap<String, Vec<RegexRule>>,
 }
@@ -243,8 +259,8 @@ pub struct Policy {
     pub write_deny_default: bool,
     /// Resources whose reads are denied unless an allow rule names them.
     pub denied_resources: Vec<String>,
-    /// Command-string sections present in the file but not enforced.
-    pub unenforced_sections: Vec<&'static str>,
+    /// The seed format's command-string rules, compiled.
+    pub commands: CommandRules,
     /// The file read, if any.
     pub source: Option<PathBuf>,
 }
@@ -297,11 +313,14 @@ impl Policy {
         if !bad.is_empty() {
             bail!("{}", bad.join("; "));
         }
-        let unenforced_sections = file.command_sections();
+        let commands = CommandRules::compile(&file)?;
         let mut rules = Vec::new();
         for (i, mut r) in file.rules.into_iter().enumerate() {
             if r.effect.is_none() {
-                bail!("rule {}: missing effect (allow or deny)", rule_label(&r, i));
+                bail!(
+                    "rule {}: missing effect (allow, confirm or deny)",
+                    rule_label(&r, i)
+                );
             }
             r.id = rule_label(&r, i);
             for v in &mut r.verbs {
@@ -326,7 +345,7 @@ impl Policy {
             denied_resources: file
                 .denied_resources
                 .unwrap_or_else(|| vec!["secrets".to_string()]),
-            unenforced_sections,
+            commands,
             source,
         })
     }
@@ -355,5 +374,151 @@ impl Policy {
             .with_context(|| format!("cannot read policy file {}", path.display()))?;
         Policy::from_yaml(&text, Some(path.to_path_buf()), mode_override)
             .with_context(|| format!("invalid policy file {}", path.display()))
+    }
+}
+
+/// One compiled `regex_rules` entry.
+#[derive(Debug, Clone)]
+pub struct CompiledRegexRule {
+    /// The pattern as written.
+    pub pattern: String,
+    /// The compiled pattern.
+    pub regex: regex::Regex,
+    /// What the rule checks.
+    pub description: String,
+    /// The refusal message.
+    pub error_message: String,
+}
+
+impl PartialEq for CompiledRegexRule {
+    fn eq(&self, other: &Self) -> bool {
+        self.pattern == other.pattern
+            && self.description == other.description
+            && self.error_message == other.error_message
+    }
+}
+
+/// The seed servers' command-string rules, per command family (`kubectl`, `helm`, ...),
+/// matched against a plugin's normalized command line (WIT `call-plan.command`), so flag
+/// order, extra spaces, short flags or `-n` before the verb cannot slip past.
+///
+/// Semantics follow the seed server: a command starting with a `dangerous_commands` prefix is
+/// refused unless it also starts with a `safe_patterns` prefix; a command matching a
+/// `regex_rules` pattern is refused with its `error_message`. One difference: a prefix only
+/// matches at a word boundary (`kubectl delete pod` does not cover
+/// `kubectl delete poddisruptionbudget`). Enforced in `strict` and `read-only` mode; the seed
+/// server skips them in `permissive` mode, and so do we.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommandRules {
+    /// `dangerous_commands`, whitespace-normalized.
+    pub dangerous: BTreeMap<String, Vec<String>>,
+    /// `safe_patterns`, whitespace-normalized.
+    pub safe: BTreeMap<String, Vec<String>>,
+    /// `regex_rules`, compiled.
+    pub regex: BTreeMap<String, Vec<CompiledRegexRule>>,
+}
+
+/// Collapses runs of whitespace to one space and trims.
+pub fn normalize_spaces(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether `command` starts with `prefix` at a word boundary.
+pub fn prefix_matches(prefix: &str, command: &str) -> bool {
+    !prefix.is_empty()
+        && command.starts_with(prefix)
+        && command[prefix.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace())
+}
+
+impl CommandRules {
+    /// Compiles the file's sections. Errors: an invalid regular expression (named).
+    pub fn compile(file: &PolicyFile) -> Result<CommandRules> {
+        let norm = |m: &BTreeMap<String, Vec<String>>| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.iter()
+                            .map(|p| normalize_spaces(p))
+                            .filter(|p| !p.is_empty())
+                            .collect(),
+                    )
+                })
+                .collect()
+        };
+        let mut regex = BTreeMap::new();
+        for (family, rules) in &file.regex_rules {
+            let mut out = Vec::new();
+            for r in rules {
+                let re = regex::Regex::new(&r.pattern).with_context(|| {
+                    format!("regex_rules.{family}: invalid pattern {:?}", r.pattern)
+                })?;
+                out.push(CompiledRegexRule {
+                    pattern: r.pattern.clone(),
+                    regex: re,
+                    description: r.description.clone(),
+                    error_message: r.error_message.clone(),
+                });
+            }
+            regex.insert(family.clone(), out);
+        }
+        Ok(CommandRules {
+            dangerous: norm(&file.dangerous_commands),
+            safe: norm(&file.safe_patterns),
+            regex,
+        })
+    }
+
+    /// Whether any rule is present.
+    pub fn is_empty(&self) -> bool {
+        self.dangerous.values().all(Vec::is_empty) && self.regex.values().all(Vec::is_empty)
+    }
+
+    /// Checks one normalized command of `family`. `Some((rule id, reason))` when refused:
+    /// `regex_rules.<family>[i]` or `dangerous_commands.<family>`.
+    pub fn check(&self, family: &str, command: &str) -> Option<(String, String)> {
+        let command = normalize_spaces(command);
+        for (i, r) in self.regex.get(family).into_iter().flatten().enumerate() {
+            if r.regex.is_match(&command) {
+                let msg = if r.error_message.is_empty() {
+                    format!("the command matches the policy's regex rule {:?}", r.pattern)
+                } else {
+                    r.error_message.clone()
+                };
+                let what = if r.description.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", r.description)
+                };
+                return Some((
+                    format!("regex_rules.{family}[{i}]"),
+                    format!("{command:?}: {msg}{what}"),
+                ));
+            }
+        }
+        let dangerous = self
+            .dangerous
+            .get(family)
+            .into_iter()
+            .flatten()
+            .find(|p| prefix_matches(p, &command))?;
+        if self
+            .safe
+            .get(family)
+            .into_iter()
+            .flatten()
+            .any(|p| prefix_matches(p, &command))
+        {
+            return None;
+        }
+        Some((
+            format!("dangerous_commands.{family}"),
+            format!(
+                "{command:?} starts with {dangerous:?}, listed in the policy's dangerous_commands, and matches no safe_patterns entry"
+            ),
+        ))
     }
 }

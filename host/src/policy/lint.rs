@@ -143,13 +143,13 @@ fn walk(doc: &mut Value, lines: &mut Lines<'_>, out: &mut Vec<Finding>) {
             if let Value::Mapping(m) = rule {
                 unknown_keys(m, RULE_KEYS, &format!("rules[{i}]"), lines, out);
                 if let Some(e) = m.get("effect").cloned()
-                    && !matches!(e.as_str(), Some("allow" | "deny"))
+                    && !matches!(e.as_str(), Some("allow" | "confirm" | "deny"))
                 {
                     let shown = key_str(&e);
                     out.push(Finding {
                         line: lines.value("effect", &shown),
                         message: format!(
-                            "rules[{i}]: invalid effect {shown:?} (expected allow or deny)"
+                            "rules[{i}]: invalid effect {shown:?} (expected allow, confirm or deny)"
                         ),
                     });
                     m.remove("effect");
@@ -267,7 +267,7 @@ fn check(file: &PolicyFile, lines: &Lines<'_>, out: &mut Vec<Finding>) {
         if r.effect.is_none() {
             out.push(Finding {
                 line: None,
-                message: format!("rule {label}: missing effect (allow or deny)"),
+                message: format!("rule {label}: missing effect (allow, confirm or deny)"),
             });
         }
         if !r.id.is_empty() && file.rules[..i].iter().any(|p| p.id == r.id) {
@@ -337,14 +337,41 @@ fn check(file: &PolicyFile, lines: &Lines<'_>, out: &mut Vec<Finding>) {
             });
         }
     }
-    for section in file.command_sections() {
+    for (family, rules) in &file.regex_rules {
+        for (i, r) in rules.iter().enumerate() {
+            if let Err(e) = regex::Regex::new(&r.pattern) {
+                out.push(Finding {
+                    line: lines.value_key("regex_rules"),
+                    message: format!(
+                        "regex_rules.{family}[{i}]: invalid pattern {:?}: {e}",
+                        r.pattern
+                    ),
+                });
+            }
+        }
+    }
+    for (family, safe) in &file.safe_patterns {
+        let dangerous = file.dangerous_commands.get(family);
+        for p in safe {
+            let p = super::file::normalize_spaces(p);
+            if !dangerous
+                .into_iter()
+                .flatten()
+                .any(|d| super::file::prefix_matches(&super::file::normalize_spaces(d), &p))
+            {
+                out.push(Finding {
+                    line: lines.value_key("safe_patterns"),
+                    message: format!(
+                        "safe_patterns.{family}: {p:?} has no effect: no dangerous_commands.{family} prefix covers it"
+                    ),
+                });
+            }
+        }
+    }
+    if file.mode == Some(super::Mode::Permissive) && !file.command_sections().is_empty() {
         out.push(Finding {
-            line: lines.value_key(section),
-            message: format!(
-                "{section}: accepted but NOT enforced: command-string rules need the plugin's parsed \
-                 command line, which the host's gate does not see yet (it decides on Kubernetes API \
-                 requests). Express the intent as `rules:` (verbs/resources/namespaces) to enforce it"
-            ),
+            line: lines.value_key("mode"),
+            message: "dangerous_commands/safe_patterns/regex_rules are not enforced in permissive mode (as in the seed server)".into(),
         });
     }
 }
@@ -459,17 +486,18 @@ rules:
     }
 
     #[test]
-    fn seed_command_sections_are_reported_not_enforced() {
-        let text = "dangerous_commands:\n  kubectl:\n    - \"kubectl delete\"\nregex_rules:\n  kubectl:\n    - pattern: \"x\"\n      description: d\n      error_message: e\n      severity: high\n";
+    fn seed_command_sections_are_checked() {
+        let text = "dangerous_commands:\n  kubectl:\n    - \"kubectl delete\"\nregex_rules:\n  kubectl:\n    - pattern: \"x(\"\n      description: d\n      error_message: e\n      severity: high\nsafe_patterns:\n  kubectl: [\"kubectl get pod\"]\n";
         let m = messages(text);
         assert!(
             m.iter()
-                .any(|s| s.starts_with("line 1: dangerous_commands: accepted but NOT enforced")),
+                .any(|s| s.starts_with("line 4: regex_rules.kubectl[0]: invalid pattern \"x(\"")),
             "{m:?}"
         );
         assert!(
-            m.iter()
-                .any(|s| s.starts_with("line 4: regex_rules: accepted but NOT enforced")),
+            m.iter().any(|s| s.starts_with(
+                "line 10: safe_patterns.kubectl: \"kubectl get pod\" has no effect"
+            )),
             "{m:?}"
         );
         assert!(

@@ -19,7 +19,7 @@
 pub mod file;
 pub mod lint;
 
-pub use file::{Effect, Mode, Policy, PolicyFile, Rule};
+pub use file::{CommandRules, Effect, Mode, Policy, PolicyFile, Rule};
 
 use serde::Serialize;
 
@@ -85,6 +85,8 @@ pub enum Decision {
     Allow { rule: String },
     /// Refused; `rule` names the rule, `reason` is for a person.
     Deny { rule: String, reason: String },
+    /// Allowed only after a person says yes (MCP elicitation); `reason` says why it needs one.
+    Confirm { rule: String, reason: String },
 }
 
 impl Decision {
@@ -92,6 +94,50 @@ impl Decision {
         Decision::Deny {
             rule: rule.to_string(),
             reason,
+        }
+    }
+}
+
+/// Facts about a request read from its query and body (the gate itself sees no bodies).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestFacts {
+    /// The request carries `dryRun=All`: it changes nothing, so it needs no confirmation.
+    pub dry_run: bool,
+    /// The body sets `spec.replicas` to 0 (a scale to zero).
+    pub scale_to_zero: bool,
+    /// The call's declared command is a rollout undo (`<family> rollout undo ...`).
+    pub rollout_undo: bool,
+}
+
+/// Who the server acts as: the kubeconfig context and, with impersonation, the user and
+/// groups the API server sees.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The kubeconfig context name.
+    pub context: Option<String>,
+    /// The impersonated user (`[impersonate] user`).
+    pub user: Option<String>,
+    /// The impersonated groups (`[impersonate] groups`).
+    pub groups: Vec<String>,
+}
+
+impl Identity {
+    /// Whether a rule's identity pattern matches: `context:NAME`, `user:NAME`, `group:NAME`
+    /// match that part; a bare pattern matches the context name or the impersonated user.
+    /// Patterns use the rule glob (`*`, `prefix*`).
+    pub fn matches(&self, pat: &str) -> bool {
+        if pat == "*" {
+            return true;
+        }
+        let opt = |v: &Option<String>, p: &str| v.as_deref().is_some_and(|v| glob(p, v));
+        if let Some(p) = pat.strip_prefix("context:") {
+            opt(&self.context, p)
+        } else if let Some(p) = pat.strip_prefix("user:") {
+            opt(&self.user, p)
+        } else if let Some(p) = pat.strip_prefix("group:") {
+            self.groups.iter().any(|g| glob(p, g))
+        } else {
+            opt(&self.context, pat) || opt(&self.user, pat)
         }
     }
 }
@@ -108,8 +154,10 @@ pub struct GateInput<'a> {
     pub request: &'a RequestAttributes,
     /// The MCP tool being called.
     pub tool: &'a str,
-    /// Who the request runs as: the kubeconfig context name, when known.
-    pub identity: Option<&'a str>,
+    /// Who the request runs as.
+    pub identity: &'a Identity,
+    /// What the request's query and body say.
+    pub facts: RequestFacts,
     /// The operator's policy.
     pub policy: &'a Policy,
 }
@@ -126,7 +174,8 @@ fn scope_refusal(scope: &KubeScope, r: &RequestAttributes) -> Option<&'static st
     }
 }
 
-fn describe(r: &RequestAttributes) -> String {
+/// `verb resource "name" in namespace "ns"`, for reasons and confirmation messages.
+pub fn describe(r: &RequestAttributes) -> String {
     let ns = match &r.namespace {
         Some(ns) => format!(" in namespace {ns:?}"),
         None => " cluster-wide".to_string(),
@@ -180,6 +229,81 @@ pub fn decide(input: &GateInput<'_>) -> Decision {
         );
     }
     decide_policy(input, &what)
+}
+
+/// The built-in confirmations of strict mode: `(rule id, why)`.
+pub fn builtin_confirm(r: &RequestAttributes, facts: RequestFacts) -> Option<(&'static str, &'static str)> {
+    if r.is_read() {
+        return None;
+    }
+    if facts.rollout_undo {
+        return Some((
+            "default.confirm-rollout-undo",
+            "a rollout undo replaces the running pod template",
+        ));
+    }
+    if matches!(r.verb.as_str(), "delete" | "delete-collection") {
+        return Some(("default.confirm-delete", "deletes cannot be undone"));
+    }
+    if facts.scale_to_zero {
+        return Some((
+            "default.confirm-scale-to-zero",
+            "scaling to zero replicas stops the workload",
+        ));
+    }
+    if r.group.is_empty()
+        && r.resource == "pods"
+        && r.subresource.as_deref() == Some("eviction")
+    {
+        return Some(("default.confirm-eviction", "evicting pods (drain) stops them"));
+    }
+    if r.group == "rbac.authorization.k8s.io"
+        && matches!(
+            r.resource.as_str(),
+            "roles" | "clusterroles" | "rolebindings" | "clusterrolebindings"
+        )
+    {
+        return Some((
+            "default.confirm-rbac",
+            "changing Roles, ClusterRoles or their bindings changes who may do what",
+        ));
+    }
+    if r.group == "admissionregistration.k8s.io" {
+        return Some((
+            "default.confirm-admission",
+            "admission webhooks and policies see or change every matching request",
+        ));
+    }
+    None
+}
+
+/// Whether an allow rule lifts a built-in confirmation: it names the verb and the resource
+/// explicitly (no `*`, no empty list).
+fn lifts_confirm(rule: &Rule, r: &RequestAttributes) -> bool {
+    rule.verbs.iter().any(|v| v == &r.verb) && names_resource(rule, r)
+}
+
+/// The policy rule that would let `r` run without confirmation, as YAML for the refusal
+/// message.
+pub fn allow_rule_hint(r: &RequestAttributes) -> String {
+    let res = if r.group.is_empty() {
+        r.resource.clone()
+    } else {
+        format!("{}.{}", r.resource, r.group)
+    };
+    let res = match &r.subresource {
+        Some(s) => format!("{res}/{s}"),
+        None => res,
+    };
+    let ns = r
+        .namespace
+        .as_deref()
+        .map(|n| format!(", namespaces: [{n}]"))
+        .unwrap_or_default();
+    format!(
+        "rules: [{{id: allow-without-confirmation, effect: allow, verbs: [{}], resources: [{res}]{ns}}}]",
+        r.verb
+    )
 }
 
 /// Whether `pat` matches `value`: `*` anything, `prefix*` a prefix, else equality.
@@ -241,7 +365,7 @@ pub fn rule_matches(rule: &Rule, input: &GateInput<'_>) -> bool {
         && opt_match(&rule.names, r.name.as_deref())
         && list_match(&rule.plugins, input.plugin)
         && list_match(&rule.tools, input.tool)
-        && opt_match(&rule.identities, input.identity)
+        && (rule.identities.is_empty() || rule.identities.iter().any(|p| input.identity.matches(p)))
 }
 
 /// Whether an allow rule names the request's resource explicitly (no `*` resource pattern).
@@ -385,6 +509,26 @@ fn decide_policy(input: &GateInput<'_>, what: &str) -> Decision {
             )
         };
     }
+    if !input.facts.dry_run {
+        if let Some(rule) = matching
+            .iter()
+            .find(|rule| rule.effect == Some(Effect::Confirm))
+        {
+            return Decision::Confirm {
+                rule: rule.id.clone(),
+                reason: rule_reason(rule, what, "the operator's policy asks for confirmation"),
+            };
+        }
+        if p.mode == Mode::Strict
+            && let Some((id, why)) = builtin_confirm(r, input.facts)
+            && !allows.iter().any(|rule| lifts_confirm(rule, r))
+        {
+            return Decision::Confirm {
+                rule: id.to_string(),
+                reason: format!("{what}: {why}"),
+            };
+        }
+    }
     if let Some(rule) = allows.first() {
         return Decision::Allow {
             rule: rule.id.clone(),
@@ -436,13 +580,18 @@ mod tests {
     ) -> Decision {
         let grant = kubectl_grant();
         let everything = KubeScope::everything();
+        let identity = Identity {
+            context: identity.map(str::to_string),
+            ..Identity::default()
+        };
         decide(&GateInput {
             plugin,
             requested: Some(&everything),
             granted: Some(&grant),
             request: r,
             tool,
-            identity,
+            identity: &identity,
+            facts: RequestFacts::default(),
             policy,
         })
     }
@@ -453,7 +602,9 @@ mod tests {
 
     fn rule(d: &Decision) -> &str {
         match d {
-            Decision::Allow { rule } | Decision::Deny { rule, .. } => rule,
+            Decision::Allow { rule }
+            | Decision::Deny { rule, .. }
+            | Decision::Confirm { rule, .. } => rule,
         }
     }
 
@@ -494,9 +645,10 @@ mod tests {
         );
         assert_eq!(
             rule(&decide_all(&req("delete", "", "pods", Some("a")))),
-            "default.allow-write"
+            "default.confirm-delete"
         );
-        // A role in a namespace is not cluster-scoped RBAC.
+        // A role in a namespace is not cluster-scoped RBAC: not a protected delete, but a
+        // delete needs a person's yes.
         assert_eq!(
             rule(&decide_all(&req(
                 "delete",
@@ -504,7 +656,7 @@ mod tests {
                 "roles",
                 Some("a")
             ))),
-            "default.allow-write"
+            "default.confirm-delete"
         );
     }
 
@@ -532,7 +684,8 @@ mod tests {
                 granted: g,
                 request: r,
                 tool: "t",
-                identity: None,
+                identity: &Identity::default(),
+                facts: RequestFacts::default(),
                 policy: &policy,
             })
         };
@@ -569,7 +722,8 @@ mod tests {
             granted: Some(&granted),
             request: &req("get", "", "pods", None),
             tool: "t",
-            identity: None,
+            identity: &Identity::default(),
+            facts: RequestFacts::default(),
             policy: &policy,
         });
         assert_eq!(rule(&none), "grant.kube.not-requested");
@@ -650,8 +804,8 @@ mod tests {
     #[test]
     fn deny_wins_over_allow_whatever_the_order() {
         for yaml in [
-            "rules:\n- {id: a, effect: allow, verbs: [delete]}\n- {id: d, effect: deny, verbs: [delete], resources: [deployments.apps], namespaces: [demo]}",
-            "rules:\n- {id: d, effect: deny, verbs: [delete], resources: [deployments.apps], namespaces: [demo]}\n- {id: a, effect: allow, verbs: [delete]}",
+            "rules:\n- {id: a, effect: allow, verbs: [delete], resources: [deployments.apps]}\n- {id: d, effect: deny, verbs: [delete], resources: [deployments.apps], namespaces: [demo]}",
+            "rules:\n- {id: d, effect: deny, verbs: [delete], resources: [deployments.apps], namespaces: [demo]}\n- {id: a, effect: allow, verbs: [delete], resources: [deployments.apps]}",
         ] {
             let p = pol(yaml);
             let r = req("delete", "apps", "deployments", Some("demo"));
@@ -702,11 +856,11 @@ rules:
         );
         assert_eq!(
             rule(&decide_as(&p, &del, "kubectl", "t", Some("dev"))),
-            "default.allow-write"
+            "default.confirm-delete"
         );
         assert_eq!(
             rule(&decide_as(&p, &del, "kubectl", "t", None)),
-            "default.allow-write"
+            "default.confirm-delete"
         );
         let mut svc = req("get", "", "services", Some("a"));
         assert_eq!(rule(&decide_with(&p, &svc)), "default.allow-read");
@@ -884,10 +1038,9 @@ regex_rules:
       description: "Deleting all resources of a type"
       error_message: "Custom error message shown to the user"
 "#);
-        assert_eq!(
-            p.unenforced_sections,
-            vec!["dangerous_commands", "safe_patterns", "regex_rules"]
-        );
+        assert_eq!(p.commands.dangerous["kubectl"].len(), 2);
+        assert_eq!(p.commands.safe["kubectl"], vec!["kubectl delete pod"]);
+        assert_eq!(p.commands.regex["kubectl"].len(), 1);
         assert!(
             Policy::from_yaml("rules:\n- {effect: allow, verbs: [watch]}", None, None).is_err()
         );
@@ -902,5 +1055,219 @@ regex_rules:
             )),
             "rules[0]"
         );
+    }
+
+    fn decide_facts(policy: &Policy, r: &RequestAttributes, facts: RequestFacts) -> Decision {
+        let grant = kubectl_grant();
+        let everything = KubeScope::everything();
+        decide(&GateInput {
+            plugin: "kubectl",
+            requested: Some(&everything),
+            granted: Some(&grant),
+            request: r,
+            tool: "execute_kubectl",
+            identity: &Identity::default(),
+            facts,
+            policy,
+        })
+    }
+
+    #[test]
+    fn built_in_confirmations_in_strict_mode() {
+        let p = Policy::default();
+        let none = RequestFacts::default();
+        let cases = [
+            (req("delete", "", "pods", Some("a")), none, "default.confirm-delete"),
+            (
+                req("delete-collection", "", "pods", Some("a")),
+                none,
+                "default.confirm-delete",
+            ),
+            (
+                req("patch", "apps", "deployments", Some("a")),
+                RequestFacts {
+                    scale_to_zero: true,
+                    ..none
+                },
+                "default.confirm-scale-to-zero",
+            ),
+            (
+                req("patch", "apps", "deployments", Some("a")),
+                RequestFacts {
+                    rollout_undo: true,
+                    ..none
+                },
+                "default.confirm-rollout-undo",
+            ),
+            (
+                RequestAttributes {
+                    subresource: Some("eviction".into()),
+                    name: Some("p".into()),
+                    ..req("create", "", "pods", Some("a"))
+                },
+                none,
+                "default.confirm-eviction",
+            ),
+            (
+                req("create", "rbac.authorization.k8s.io", "rolebindings", Some("a")),
+                none,
+                "default.confirm-rbac",
+            ),
+            (
+                req("patch", "rbac.authorization.k8s.io", "clusterroles", None),
+                none,
+                "default.confirm-rbac",
+            ),
+            (
+                req(
+                    "create",
+                    "admissionregistration.k8s.io",
+                    "validatingwebhookconfigurations",
+                    None,
+                ),
+                none,
+                "default.confirm-admission",
+            ),
+        ];
+        for (r, facts, want) in cases {
+            match decide_facts(&p, &r, facts) {
+                Decision::Confirm { rule, reason } => {
+                    assert_eq!(rule, want, "{r:?}");
+                    assert!(!reason.is_empty());
+                }
+                other => panic!("{r:?}: {other:?}"),
+            }
+            // A server-side dry run changes nothing: no question.
+            let dry = RequestFacts {
+                dry_run: true,
+                ..facts
+            };
+            assert!(
+                matches!(decide_facts(&p, &r, dry), Decision::Allow { .. }),
+                "{r:?}"
+            );
+            // Permissive mode drops the built-in confirmations.
+            let perm = Policy::from_yaml("mode: permissive", None, None).unwrap();
+            assert!(
+                matches!(decide_facts(&perm, &r, facts), Decision::Allow { .. }),
+                "{r:?}"
+            );
+        }
+        // Ordinary writes and scaling to a non-zero count need no confirmation.
+        for r in [
+            req("patch", "apps", "deployments", Some("a")),
+            req("create", "", "configmaps", Some("a")),
+            req("create", "rbac.authorization.k8s.io", "selfsubjectrulesreviews", None),
+        ] {
+            let d = decide_facts(&p, &r, none);
+            assert!(
+                matches!(d, Decision::Allow { .. }) || r.resource == "selfsubjectrulesreviews",
+                "{r:?}: {d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn confirm_rules_and_lifting() {
+        let p = pol(r#"
+mode: permissive
+rules:
+- {id: cm, effect: confirm, verbs: [patch], resources: [configmaps]}
+- {id: deny-prod, effect: deny, namespaces: [prod]}
+"#);
+        let none = RequestFacts::default();
+        assert_eq!(
+            rule(&decide_facts(&p, &req("patch", "", "configmaps", Some("a")), none)),
+            "cm"
+        );
+        // Deny beats confirm.
+        assert_eq!(
+            rule(&decide_facts(&p, &req("patch", "", "configmaps", Some("prod")), none)),
+            "deny-prod"
+        );
+        // An allow rule naming verb and resource lifts a built-in confirmation, not a rule's.
+        let p = pol(r#"
+rules:
+- {id: ci-deletes-pods, effect: allow, verbs: [delete], resources: [pods], namespaces: [ci]}
+- {id: any-delete, effect: allow, verbs: ["*"], resources: ["*"]}
+- {id: cm, effect: confirm, resources: [configmaps]}
+- {id: cm-allow, effect: allow, verbs: [delete], resources: [configmaps]}
+"#);
+        assert_eq!(
+            rule(&decide_facts(&p, &req("delete", "", "pods", Some("ci")), none)),
+            "ci-deletes-pods"
+        );
+        assert_eq!(
+            rule(&decide_facts(&p, &req("delete", "", "pods", Some("other")), none)),
+            "default.confirm-delete"
+        );
+        assert_eq!(
+            rule(&decide_facts(&p, &req("delete", "", "configmaps", Some("ci")), none)),
+            "cm"
+        );
+        let hint = allow_rule_hint(&req("delete", "apps", "deployments", Some("web")));
+        let lifted = pol(&hint);
+        assert!(matches!(
+            decide_facts(&lifted, &req("delete", "apps", "deployments", Some("web")), none),
+            Decision::Allow { .. }
+        ));
+    }
+
+    #[test]
+    fn identity_patterns() {
+        let id = Identity {
+            context: Some("kind-kap".into()),
+            user: Some("alice".into()),
+            groups: vec!["ops".into(), "dev".into()],
+        };
+        assert!(id.matches("kind-*"));
+        assert!(id.matches("alice"));
+        assert!(id.matches("user:alice"));
+        assert!(!id.matches("user:kind-kap"));
+        assert!(id.matches("group:ops"));
+        assert!(!id.matches("ops"));
+        assert!(id.matches("context:kind-kap"));
+        assert!(!id.matches("context:alice"));
+        assert!(!Identity::default().matches("alice"));
+        assert!(Identity::default().matches("*"));
+    }
+
+    #[test]
+    fn seed_command_rules_on_normalized_commands() {
+        let p = pol(r#"
+dangerous_commands:
+  kubectl: ["kubectl delete", "kubectl   drain"]
+safe_patterns:
+  kubectl: ["kubectl delete pod"]
+regex_rules:
+  kubectl:
+    - pattern: '--namespace=kube-system\b'
+      description: "kube-system"
+      error_message: "Operations in kube-system are restricted."
+"#);
+        let c = &p.commands;
+        assert_eq!(c.check("kubectl", "kubectl get pod --namespace=default"), None);
+        assert_eq!(c.check("kubectl", "kubectl delete pod web --namespace=a"), None);
+        let (id, why) = c
+            .check("kubectl", "kubectl delete deployment web --namespace=a")
+            .unwrap();
+        assert_eq!(id, "dangerous_commands.kubectl");
+        assert!(why.contains("kubectl delete"), "{why}");
+        // Word boundary: `pod` does not cover `poddisruptionbudget`.
+        assert!(c
+            .check("kubectl", "kubectl delete poddisruptionbudget x --namespace=a")
+            .is_some());
+        assert_eq!(
+            c.check("kubectl", "kubectl drain kwok-0").unwrap().0,
+            "dangerous_commands.kubectl"
+        );
+        let (id, why) = c
+            .check("kubectl", "kubectl get pod --namespace=kube-system")
+            .unwrap();
+        assert_eq!(id, "regex_rules.kubectl[0]");
+        assert!(why.contains("restricted"), "{why}");
+        // Other families are not affected.
+        assert_eq!(c.check("helm", "kubectl delete deployment x"), None);
+        assert!(Policy::from_yaml("regex_rules: {kubectl: [{pattern: 'x('}]}", None, None).is_err());
     }
 }

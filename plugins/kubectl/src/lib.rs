@@ -25,7 +25,9 @@ pub mod targets;
 pub mod time;
 pub mod tool;
 
-use exports::kube_ai_proxy::plugin::tools::{Annotations, Guest, Tool, ToolError, ToolOutput};
+use exports::kube_ai_proxy::plugin::tools::{
+    Annotations, CallPlan, Guest, Tool, ToolError, ToolOutput,
+};
 use kube_ai_proxy::plugin::kube::{
     self, AccessReview, KubeError, Request, ResourceInfo, Response, Verb,
 };
@@ -95,6 +97,14 @@ impl Guest for Plugin {
                 },
             })
             .collect()
+    }
+
+    fn plan_call(
+        _name: String,
+        _arguments: String,
+        _ctx: CallContext,
+    ) -> Result<Option<CallPlan>, ToolError> {
+        Ok(None)
     }
 
     fn call_tool(

@@ -17,7 +17,7 @@ use crate::plugins::bindings::kube::{
     ResourceInfo, Response, Verb,
 };
 use crate::plugins::runtime::CallState;
-use crate::policy::{self, Decision, GateInput, RequestAttributes};
+use crate::policy::{self, Decision, GateInput, Identity, RequestAttributes, RequestFacts};
 use crate::rbac::Rbac;
 use discovery::{DiscoveryCache, ResourceEntry};
 
@@ -337,21 +337,60 @@ impl CallState {
         self.services.kube.clone().map_err(KubeError::Transport)
     }
 
-    /// The gate's decision for this plugin, tool and identity (the context name).
-    fn gate(&self, attrs: &RequestAttributes) -> Decision {
-        let identity = match &self.services.kube {
-            Ok(svc) => Some(svc.context.as_str()),
-            Err(_) => self.services.config.context.as_deref(),
-        };
+    /// Who requests act as, for policy rules: the context and the impersonated user/groups.
+    fn identity(&self) -> Identity {
+        let config = &self.services.config;
+        Identity {
+            context: match &self.services.kube {
+                Ok(svc) => Some(svc.context.clone()),
+                Err(_) => config.context.clone(),
+            },
+            user: config.impersonate.as_ref().map(|i| i.user.clone()),
+            groups: config
+                .impersonate
+                .as_ref()
+                .map(|i| i.groups.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The gate's decision for this plugin, tool and identity.
+    fn gate(&self, attrs: &RequestAttributes, facts: RequestFacts) -> Decision {
         policy::decide(&GateInput {
             plugin: &self.plugin.manifest.name,
             requested: self.plugin.manifest.capabilities.kube.as_ref(),
             granted: self.plugin.grant.as_ref(),
             request: attrs,
             tool: &self.caller.tool,
-            identity,
+            identity: &self.identity(),
+            facts,
             policy: &self.services.config.policy,
         })
+    }
+
+    /// What the request's query, body and the call's declared command say (see
+    /// [`RequestFacts`]).
+    fn facts(&self, req: &Request) -> RequestFacts {
+        let rollout_undo = self.plan.as_ref().is_some_and(|p| {
+            let mut w = p.command.split_whitespace().skip(1);
+            w.next() == Some("rollout") && w.next() == Some("undo")
+        });
+        request_facts(req, rollout_undo)
+    }
+
+    /// Pauses the call's timeout while a person is asked; returns when the wait started.
+    fn pause_clock(&self) -> Instant {
+        self.clock.lock().unwrap_or_else(|p| p.into_inner()).asking = true;
+        Instant::now()
+    }
+
+    /// Resumes the call's timeout, extended by the time spent asking.
+    fn resume_clock(&mut self, since: Instant) {
+        let waited = since.elapsed();
+        self.deadline += waited;
+        let mut c = self.clock.lock().unwrap_or_else(|p| p.into_inner());
+        c.extra += waited;
+        c.asking = false;
     }
 
     /// Whether the plugin may use discovery at all (it requested and was granted `kube`).
@@ -429,6 +468,35 @@ fn outcome_of(e: &KubeError) -> String {
     }
 }
 
+/// Reads [`RequestFacts`] from a request: `dryRun` in the query, and a body that sets
+/// `spec.replicas` to 0 (JSON, YAML for server-side apply, or a JSON patch operation on
+/// `/spec/replicas`).
+pub fn request_facts(req: &Request, rollout_undo: bool) -> RequestFacts {
+    let dry_run = req
+        .query
+        .iter()
+        .any(|(k, v)| k == "dryRun" && !v.is_empty());
+    let body: Option<serde_json::Value> = req.body.as_deref().and_then(|b| {
+        serde_json::from_str(b)
+            .ok()
+            .or_else(|| serde_yaml_ng::from_str(b).ok())
+    });
+    let zero = |v: &serde_json::Value| v.as_i64() == Some(0) || v.as_str() == Some("0");
+    let scale_to_zero = matches!(req.verb, Verb::Patch | Verb::Update | Verb::Create)
+        && body.as_ref().is_some_and(|b| match b {
+            serde_json::Value::Array(ops) => ops.iter().any(|op| {
+                op.get("path").and_then(|p| p.as_str()) == Some("/spec/replicas")
+                    && op.get("value").is_some_and(zero)
+            }),
+            _ => b.pointer("/spec/replicas").is_some_and(zero),
+        });
+    RequestFacts {
+        dry_run,
+        scale_to_zero,
+        rollout_undo,
+    }
+}
+
 fn transport(e: kube::Error) -> KubeError {
     KubeError::Transport(e.to_string())
 }
@@ -445,7 +513,7 @@ impl Host for CallState {
                 return Err(e);
             }
         };
-        match self.gate(&attrs) {
+        let confirm = match self.gate(&attrs, self.facts(&req)) {
             Decision::Deny { rule, reason } => {
                 rec.decision = Some("deny");
                 rec.rule = Some(rule.clone());
@@ -456,8 +524,15 @@ impl Host for CallState {
             Decision::Allow { rule } => {
                 rec.decision = Some("allow");
                 rec.rule = Some(rule);
+                None
             }
-        }
+            Decision::Confirm { rule, reason } => {
+                rec.decision = Some("confirm");
+                rec.rule = Some(rule.clone());
+                rec.reason = Some(reason.clone());
+                Some((rule, reason))
+            }
+        };
         if svc.rbac_check {
             match svc.rbac.review(&svc.client, &attrs).await {
                 Ok(v) if v.allowed => rec.rbac = Some("allowed"),
@@ -501,6 +576,61 @@ impl Host for CallState {
             }
         } else {
             rec.rbac = Some("skipped");
+        }
+        if let Some((rule, reason)) = confirm {
+            // What would change, from the API server itself (never a guess), redacted.
+            let preview = match crate::confirm::preview(&svc, &req, &attrs).await {
+                Ok(p) => p,
+                Err(e) => {
+                    rec.confirmation = Some("dry-run-failed".into());
+                    self.audit(rec, started, &outcome_of(&e));
+                    return Err(e);
+                }
+            };
+            let digest = crate::confirm::request_digest(&req);
+            let message = crate::confirm::message(
+                &self.caller.tool,
+                &policy::describe(&attrs),
+                &reason,
+                &preview,
+            );
+            let since = self.pause_clock();
+            let channel = self.channel.clone();
+            let answer = channel.ask(&digest, &message).await;
+            self.resume_clock(since);
+            rec.confirmation = Some(answer.audit_name().to_string());
+            let refusal = match answer {
+                crate::confirm::Answer::Accepted => None,
+                crate::confirm::Answer::Refused(how) => Some((
+                    "confirm.refused",
+                    format!(
+                        "{reason}. The person was asked and did not confirm ({how}); the request was not sent"
+                    ),
+                )),
+                crate::confirm::Answer::Unavailable(why) => Some((
+                    "confirm.unavailable",
+                    format!(
+                        "{reason}. It needs a person's confirmation (policy rule {rule}), but {why}, so it was not sent. An operator can let it run without confirmation with this policy rule: {}",
+                        policy::allow_rule_hint(&attrs)
+                    ),
+                )),
+                crate::confirm::Answer::Failed(why) => Some((
+                    "confirm.failed",
+                    format!("{reason}. Asking for confirmation failed ({why}); the request was not sent"),
+                )),
+                crate::confirm::Answer::InputRequired => Some((
+                    "confirm.input-required",
+                    format!("{reason}. Waiting for a person's confirmation; the client asks and retries the call"),
+                )),
+            };
+            if let Some((id, text)) = refusal {
+                rec.reason = Some(text.clone());
+                self.audit(rec, started, "denied");
+                return Err(KubeError::Denied(Denial {
+                    rule: id.into(),
+                    reason: text,
+                }));
+            }
         }
         let res = svc.execute(&req, &attrs).await;
         let outcome = match &res {
@@ -602,8 +732,13 @@ impl Host for CallState {
                 return Ok(AccessReview { allowed: false, reason: v.reason });
             }
             // RBAC says yes; would the host's policy let this plugin do it?
-            Ok(match self.gate(&attrs) {
+            let facts = RequestFacts::default();
+            Ok(match self.gate(&attrs, facts) {
                 Decision::Allow { .. } => AccessReview { allowed: true, reason: v.reason },
+                Decision::Confirm { rule, .. } => AccessReview {
+                    allowed: true,
+                    reason: format!("allowed after a person confirms it (policy rule {rule})"),
+                },
                 Decision::Deny { rule, reason } => AccessReview {
                     allowed: false,
                     reason: format!("RBAC allows it, but kube-ai-proxy's policy denies it (rule {rule}): {reason}"),

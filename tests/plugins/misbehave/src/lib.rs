@@ -16,7 +16,9 @@
 
 wit_bindgen::generate!({ world: "plugin", path: "../../../wit" });
 
-use exports::kube_ai_proxy::plugin::tools::{Annotations, Guest, Tool, ToolError, ToolOutput};
+use exports::kube_ai_proxy::plugin::tools::{
+    Annotations, CallPlan, Guest, Tool, ToolError, ToolOutput,
+};
 use kube_ai_proxy::plugin::kube::{self, KubeError, OutputFormat, Request, Verb};
 use kube_ai_proxy::plugin::types::CallContext;
 
@@ -110,6 +112,15 @@ impl Guest for Misbehave {
                 "Tries to open TCP connections to 127.0.0.1:<port> (argument `port`).",
             ),
         ]
+    }
+
+    /// No tool here has a command form.
+    fn plan_call(
+        _name: String,
+        _arguments: String,
+        _ctx: CallContext,
+    ) -> Result<Option<CallPlan>, ToolError> {
+        Ok(None)
     }
 
     fn call_tool(
