@@ -269,16 +269,16 @@ impl Channel {
                     .await
                 {
                     Ok(r) => read_answer(&r.action, r.content.as_ref()),
-                    Err(rmcp::ServiceError::Timeout { .. }) => Answer::Failed(format!(
-                        "no answer within {} s",
-                        timeout.as_secs()
-                    )),
+                    Err(rmcp::ServiceError::Timeout { .. }) => {
+                        Answer::Failed(format!("no answer within {} s", timeout.as_secs()))
+                    }
                     Err(e) => Answer::Failed(format!("the client could not ask: {e}")),
                 }
             }
             Channel::InputRequired(state) => {
                 let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-                if st.approved.iter().any(|d| d == digest) && !st.consumed.iter().any(|d| d == digest)
+                if st.approved.iter().any(|d| d == digest)
+                    && !st.consumed.iter().any(|d| d == digest)
                 {
                     st.consumed.push(digest.to_string());
                     return Answer::Accepted;
@@ -309,6 +309,15 @@ fn strip_noise(v: &mut Value) {
     }
     if let Some(o) = v.as_object_mut() {
         o.remove("status");
+    }
+    // `autoscaling/v1` Scale omits a zero `spec.replicas` (omitempty): spell it out.
+    if v.get("kind").and_then(Value::as_str) == Some("Scale")
+        && let Some(o) = v.as_object_mut()
+    {
+        let spec = o.entry("spec").or_insert_with(|| json!({}));
+        if let Some(spec) = spec.as_object_mut() {
+            spec.entry("replicas").or_insert(json!(0));
+        }
     }
 }
 
@@ -377,7 +386,11 @@ pub async fn preview(
             let resp = svc.execute(&dry, attrs).await?;
             let v = parse_body(&resp.body);
             let what = if v.get("kind").and_then(Value::as_str) == Some("Status") {
-                format!("{}/{}", attrs.resource, attrs.name.as_deref().unwrap_or("?"))
+                format!(
+                    "{}/{}",
+                    attrs.resource,
+                    attrs.name.as_deref().unwrap_or("?")
+                )
             } else {
                 object_name(&v, attrs)
             };
@@ -387,14 +400,17 @@ pub async fn preview(
             let mut list = req.clone();
             list.verb = Verb::List;
             list.output = OutputFormat::Json;
-            list.query.retain(|(k, _)| {
-                matches!(k.as_str(), "labelSelector" | "fieldSelector")
-            });
+            list.query
+                .retain(|(k, _)| matches!(k.as_str(), "labelSelector" | "fieldSelector"));
             list.body = None;
             list.patch_type = None;
             let resp = svc.execute(&list, attrs).await?;
             let v = parse_body(&resp.body);
-            let items = v.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+            let items = v
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let mut out = format!("Would delete {} object(s){ns}:\n", items.len());
             for it in items.iter().take(PREVIEW_LINES) {
                 out.push_str(&format!("  {}\n", object_name(it, attrs)));
@@ -448,6 +464,10 @@ pub async fn preview(
 /// The message shown to the person: what, why, the preview, and that only this exact request
 /// is confirmed.
 pub fn message(tool: &str, what: &str, reason: &str, preview: &str) -> String {
+    let reason = reason
+        .strip_prefix(what)
+        .map(|r| r.trim_start_matches(':').trim_start())
+        .unwrap_or(reason);
     format!(
         "The assistant wants to run (tool {tool}):\n  {what}\n\nWhy this needs your yes: {reason}\n\nServer-side dry run:\n{preview}\nOnly this exact request will be sent."
     )

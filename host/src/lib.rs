@@ -55,7 +55,10 @@ pub async fn start(over: &Overrides) -> Result<Arc<PluginHost>> {
 /// Loads the configuration and every plugin without a cluster connection, for offline
 /// commands (`policy check '<command>'`): capability calls fail, the audit log goes to
 /// `audit_log` (a scratch file the caller removes).
-pub async fn start_offline(over: &Overrides, audit_log: &std::path::Path) -> Result<Arc<PluginHost>> {
+pub async fn start_offline(
+    over: &Overrides,
+    audit_log: &std::path::Path,
+) -> Result<Arc<PluginHost>> {
     let config = Config::load(over)?;
     let audit = Arc::new(AuditLog::open(audit_log)?);
     let confirmer = confirm::Confirmer::new(config.confirm_timeout)?;

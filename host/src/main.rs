@@ -479,8 +479,8 @@ fn policy_check(a: CheckArgs) -> ExitCode {
                 facts.dry_run = words
                     .iter()
                     .any(|w| w.starts_with("--dry-run=") && *w != "--dry-run=none");
-                facts.scale_to_zero = words.get(1) == Some(&"scale")
-                    && words.contains(&"--replicas=0");
+                facts.scale_to_zero =
+                    words.get(1) == Some(&"scale") && words.contains(&"--replicas=0");
                 if policy.mode != Mode::Permissive
                     && let Some((rule, reason)) = policy.commands.check(&plan.family, &plan.command)
                 {
@@ -552,7 +552,10 @@ fn policy_check(a: CheckArgs) -> ExitCode {
                     Decision::Deny { rule, reason } => ("deny", rule, Some(reason)),
                     Decision::Confirm { rule, reason } => ("confirm", rule, Some(reason)),
                 };
-                println!("  -> {what} ({rule}){}", reason.map(|r| format!(": {r}")).unwrap_or_default());
+                println!(
+                    "  -> {what} ({rule}){}",
+                    reason.map(|r| format!(": {r}")).unwrap_or_default()
+                );
             }
             println!(
                 "caller:   plugin {}, tool {}, identity {}",

@@ -125,9 +125,8 @@ impl ClientHandler for Person {
 
     fn get_info(&self) -> ClientConfig {
         let mut c = ClientConfig::default();
-        c.capabilities.elicitation = Some(
-            ElicitationCapability::new().with_form(FormElicitationCapability::default()),
-        );
+        c.capabilities.elicitation =
+            Some(ElicitationCapability::new().with_form(FormElicitationCapability::default()));
         c
     }
 }

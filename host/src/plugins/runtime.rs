@@ -446,8 +446,7 @@ impl PluginHost {
         timeout: Duration,
         channel: Arc<crate::confirm::Channel>,
     ) -> (CallOutcome, Option<tools::CallPlan>) {
-        let (mut store, stderr) =
-            self.new_store(&plugin.info, caller, timeout, false, channel);
+        let (mut store, stderr) = self.new_store(&plugin.info, caller, timeout, false, channel);
         let clock = store.data().clock.clone();
         let policy = &self.services.config.policy;
         let run = async {

@@ -484,7 +484,10 @@ impl CommandRules {
         for (i, r) in self.regex.get(family).into_iter().flatten().enumerate() {
             if r.regex.is_match(&command) {
                 let msg = if r.error_message.is_empty() {
-                    format!("the command matches the policy's regex rule {:?}", r.pattern)
+                    format!(
+                        "the command matches the policy's regex rule {:?}",
+                        r.pattern
+                    )
                 } else {
                     r.error_message.clone()
                 };

@@ -495,9 +495,8 @@ rules:
             "{m:?}"
         );
         assert!(
-            m.iter().any(|s| s.starts_with(
-                "line 10: safe_patterns.kubectl: \"kubectl get pod\" has no effect"
-            )),
+            m.iter().any(|s| s
+                .starts_with("line 10: safe_patterns.kubectl: \"kubectl get pod\" has no effect")),
             "{m:?}"
         );
         assert!(

@@ -232,7 +232,10 @@ pub fn decide(input: &GateInput<'_>) -> Decision {
 }
 
 /// The built-in confirmations of strict mode: `(rule id, why)`.
-pub fn builtin_confirm(r: &RequestAttributes, facts: RequestFacts) -> Option<(&'static str, &'static str)> {
+pub fn builtin_confirm(
+    r: &RequestAttributes,
+    facts: RequestFacts,
+) -> Option<(&'static str, &'static str)> {
     if r.is_read() {
         return None;
     }
@@ -251,11 +254,11 @@ pub fn builtin_confirm(r: &RequestAttributes, facts: RequestFacts) -> Option<(&'
             "scaling to zero replicas stops the workload",
         ));
     }
-    if r.group.is_empty()
-        && r.resource == "pods"
-        && r.subresource.as_deref() == Some("eviction")
-    {
-        return Some(("default.confirm-eviction", "evicting pods (drain) stops them"));
+    if r.group.is_empty() && r.resource == "pods" && r.subresource.as_deref() == Some("eviction") {
+        return Some((
+            "default.confirm-eviction",
+            "evicting pods (drain) stops them",
+        ));
     }
     if r.group == "rbac.authorization.k8s.io"
         && matches!(
@@ -1077,7 +1080,11 @@ regex_rules:
         let p = Policy::default();
         let none = RequestFacts::default();
         let cases = [
-            (req("delete", "", "pods", Some("a")), none, "default.confirm-delete"),
+            (
+                req("delete", "", "pods", Some("a")),
+                none,
+                "default.confirm-delete",
+            ),
             (
                 req("delete-collection", "", "pods", Some("a")),
                 none,
@@ -1109,7 +1116,12 @@ regex_rules:
                 "default.confirm-eviction",
             ),
             (
-                req("create", "rbac.authorization.k8s.io", "rolebindings", Some("a")),
+                req(
+                    "create",
+                    "rbac.authorization.k8s.io",
+                    "rolebindings",
+                    Some("a"),
+                ),
                 none,
                 "default.confirm-rbac",
             ),
@@ -1157,7 +1169,12 @@ regex_rules:
         for r in [
             req("patch", "apps", "deployments", Some("a")),
             req("create", "", "configmaps", Some("a")),
-            req("create", "rbac.authorization.k8s.io", "selfsubjectrulesreviews", None),
+            req(
+                "create",
+                "rbac.authorization.k8s.io",
+                "selfsubjectrulesreviews",
+                None,
+            ),
         ] {
             let d = decide_facts(&p, &r, none);
             assert!(
@@ -1177,12 +1194,20 @@ rules:
 "#);
         let none = RequestFacts::default();
         assert_eq!(
-            rule(&decide_facts(&p, &req("patch", "", "configmaps", Some("a")), none)),
+            rule(&decide_facts(
+                &p,
+                &req("patch", "", "configmaps", Some("a")),
+                none
+            )),
             "cm"
         );
         // Deny beats confirm.
         assert_eq!(
-            rule(&decide_facts(&p, &req("patch", "", "configmaps", Some("prod")), none)),
+            rule(&decide_facts(
+                &p,
+                &req("patch", "", "configmaps", Some("prod")),
+                none
+            )),
             "deny-prod"
         );
         // An allow rule naming verb and resource lifts a built-in confirmation, not a rule's.
@@ -1194,21 +1219,37 @@ rules:
 - {id: cm-allow, effect: allow, verbs: [delete], resources: [configmaps]}
 "#);
         assert_eq!(
-            rule(&decide_facts(&p, &req("delete", "", "pods", Some("ci")), none)),
+            rule(&decide_facts(
+                &p,
+                &req("delete", "", "pods", Some("ci")),
+                none
+            )),
             "ci-deletes-pods"
         );
         assert_eq!(
-            rule(&decide_facts(&p, &req("delete", "", "pods", Some("other")), none)),
+            rule(&decide_facts(
+                &p,
+                &req("delete", "", "pods", Some("other")),
+                none
+            )),
             "default.confirm-delete"
         );
         assert_eq!(
-            rule(&decide_facts(&p, &req("delete", "", "configmaps", Some("ci")), none)),
+            rule(&decide_facts(
+                &p,
+                &req("delete", "", "configmaps", Some("ci")),
+                none
+            )),
             "cm"
         );
         let hint = allow_rule_hint(&req("delete", "apps", "deployments", Some("web")));
         let lifted = pol(&hint);
         assert!(matches!(
-            decide_facts(&lifted, &req("delete", "apps", "deployments", Some("web")), none),
+            decide_facts(
+                &lifted,
+                &req("delete", "apps", "deployments", Some("web")),
+                none
+            ),
             Decision::Allow { .. }
         ));
     }
@@ -1246,17 +1287,27 @@ regex_rules:
       error_message: "Operations in kube-system are restricted."
 "#);
         let c = &p.commands;
-        assert_eq!(c.check("kubectl", "kubectl get pod --namespace=default"), None);
-        assert_eq!(c.check("kubectl", "kubectl delete pod web --namespace=a"), None);
+        assert_eq!(
+            c.check("kubectl", "kubectl get pod --namespace=default"),
+            None
+        );
+        assert_eq!(
+            c.check("kubectl", "kubectl delete pod web --namespace=a"),
+            None
+        );
         let (id, why) = c
             .check("kubectl", "kubectl delete deployment web --namespace=a")
             .unwrap();
         assert_eq!(id, "dangerous_commands.kubectl");
         assert!(why.contains("kubectl delete"), "{why}");
         // Word boundary: `pod` does not cover `poddisruptionbudget`.
-        assert!(c
-            .check("kubectl", "kubectl delete poddisruptionbudget x --namespace=a")
-            .is_some());
+        assert!(
+            c.check(
+                "kubectl",
+                "kubectl delete poddisruptionbudget x --namespace=a"
+            )
+            .is_some()
+        );
         assert_eq!(
             c.check("kubectl", "kubectl drain kwok-0").unwrap().0,
             "dangerous_commands.kubectl"
@@ -1268,6 +1319,8 @@ regex_rules:
         assert!(why.contains("restricted"), "{why}");
         // Other families are not affected.
         assert_eq!(c.check("helm", "kubectl delete deployment x"), None);
-        assert!(Policy::from_yaml("regex_rules: {kubectl: [{pattern: 'x('}]}", None, None).is_err());
+        assert!(
+            Policy::from_yaml("regex_rules: {kubectl: [{pattern: 'x('}]}", None, None).is_err()
+        );
     }
 }

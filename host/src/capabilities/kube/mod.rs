@@ -616,11 +616,15 @@ impl Host for CallState {
                 )),
                 crate::confirm::Answer::Failed(why) => Some((
                     "confirm.failed",
-                    format!("{reason}. Asking for confirmation failed ({why}); the request was not sent"),
+                    format!(
+                        "{reason}. Asking for confirmation failed ({why}); the request was not sent"
+                    ),
                 )),
                 crate::confirm::Answer::InputRequired => Some((
                     "confirm.input-required",
-                    format!("{reason}. Waiting for a person's confirmation; the client asks and retries the call"),
+                    format!(
+                        "{reason}. Waiting for a person's confirmation; the client asks and retries the call"
+                    ),
                 )),
             };
             if let Some((id, text)) = refusal {
