@@ -130,6 +130,10 @@ spec:
     - logsFile: $logs_file
       follow: false
 EOF
+# KWOK Stages: kwok's default lifecycle plus the simulated failures (kap.test/simulate) of
+# tests/tests/troubleshoot.rs; part of the configuration, so a change recreates the cluster.
+[ -f "$here/stages.yaml" ] || die "missing $here/stages.yaml (the cluster's KWOK Stages)"
+{ echo "---"; cat "$here/stages.yaml"; } >> "$cfg.tmp"
 mv "$cfg.tmp" "$cfg"
 cfg_sum=$(sha256sum "$cfg" | cut -d' ' -f1)
 # 9>&-: kwokctl forks the components; they must not inherit (and hold forever) the lock fd.
@@ -185,6 +189,8 @@ else
 fi
 grep -q '^  name: kap-canary-logs$' "$cdir/kwok.yaml" \
   || die "$cdir/kwok.yaml lacks the canary ClusterLogs rule (run down.sh, then up.sh)"
+grep -q '^  name: kap-pod-crashloop$' "$cdir/kwok.yaml" \
+  || die "$cdir/kwok.yaml lacks the simulated-failure Stages of stages.yaml (run down.sh, then up.sh)"
 grep -q '^kind: ClusterLogs$' "$cdir/kwok.yaml" \
   || die "$cdir/kwok.yaml has no ClusterLogs rule, so kubectl logs would find no logs (run down.sh, then up.sh)"
 

@@ -37,6 +37,25 @@ pub struct Ctx {
     pub kube_context: String,
     /// The `manifest` argument of `execute_kubectl` (for `apply -f -`).
     pub manifest: Option<String>,
+    /// The answer budget in characters (the WIT call-context's `max-output-chars`, i.e.
+    /// `K8S_MCP_MAX_OUTPUT`); 0 when unknown ([`Ctx::budget`] then uses 100000). Commands size
+    /// list pages (`limit`) and cut logs to fit it.
+    pub max_output_chars: u64,
+    /// The answer goes through output filters (`| grep`, `| jq`): commands give them their
+    /// whole output (every page of a list, the whole log) instead of fitting it to the budget,
+    /// as `kubectl get ... | grep` sees every chunk.
+    pub filtered: bool,
+}
+
+impl Ctx {
+    /// The answer budget in characters: `max_output_chars`, or 100000 (the host's default
+    /// `K8S_MCP_MAX_OUTPUT`) when unknown.
+    pub fn budget(&self) -> usize {
+        match self.max_output_chars {
+            0 => 100_000,
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 /// A command's answer.

@@ -2,7 +2,7 @@
 //! does here, how it is called and the flags it takes (from [`crate::cli::FLAGS`]).
 
 use crate::cli::{Arity, flags_for};
-use crate::commands::{REFUSED, SUPPORTED};
+use crate::commands::{NOT_POSSIBLE, REFUSED, SUPPORTED};
 
 struct Topic {
     name: &'static str,
@@ -20,7 +20,7 @@ const TOPICS: &[Topic] = &[
             "kubectl get TYPE/NAME [TYPE/NAME...]",
             "kubectl get all",
         ],
-        notes: "Tables come from the API server (server-side printing). -o json/yaml print a List for several objects; managed fields are left out. -o jsonpath, go-template and custom-columns are not supported yet.",
+        notes: "Tables come from the API server (server-side printing). -o json/yaml print a List for several objects; managed fields are left out. -o jsonpath=TEMPLATE, jsonpath-as-json and custom-columns=SPEC follow kubectl's syntax; go-template is not supported.",
     },
     Topic {
         name: "describe",
@@ -80,8 +80,10 @@ const TOPICS: &[Topic] = &[
             "kubectl rollout status TYPE/NAME",
             "kubectl rollout restart TYPE/NAME",
             "kubectl rollout pause|resume deployment/NAME",
+            "kubectl rollout history deployment/NAME",
+            "kubectl rollout undo deployment/NAME [--to-revision=N]",
         ],
-        notes: "status checks once and says so when the rollout is still in progress (no watching). history and undo are not supported yet.",
+        notes: "status checks once and says so when the rollout is still in progress (no watching). history and undo work on deployments (their ReplicaSets' revision annotations); undo replaces the pod template with the chosen revision's, like kubectl.",
     },
     Topic {
         name: "api-resources",
@@ -112,8 +114,115 @@ const TOPICS: &[Topic] = &[
     Topic {
         name: "config",
         summary: "Show the kubeconfig context in use.",
-        usage: &["kubectl config current-context"],
-        notes: "Everything else under config is refused: the kubeconfig is fixed by the operator.",
+        usage: &[
+            "kubectl config current-context",
+            "kubectl config get-contexts [-o name]",
+        ],
+        notes: "get-contexts lists only the context in use (the plugin is told nothing else). Everything else under config is refused: the kubeconfig is fixed by the operator.",
+    },
+    Topic {
+        name: "create",
+        summary: "Create a resource from a generator or a manifest.",
+        usage: &[
+            "kubectl create namespace NAME",
+            "kubectl create deployment NAME --image=IMAGE [--replicas=N] [--port=P] [-- COMMAND...]",
+            "kubectl create service clusterip|nodeport|loadbalancer NAME --tcp=PORT[:TARGET] [--node-port=N] [--clusterip=None]",
+            "kubectl create configmap NAME --from-literal=KEY=VALUE...",
+            "kubectl create job NAME --image=IMAGE [-- COMMAND...] | --from=cronjob/NAME",
+            "kubectl create -f -   (with the manifest, YAML or JSON, in the `manifest` argument)",
+        ],
+        notes: "Objects are built as kubectl's generators build them and created with field manager kubectl-create. --dry-run=client -o yaml prints the object without sending it. Secrets and --from-file are not available.",
+    },
+    Topic {
+        name: "patch",
+        summary: "Update fields of a resource with a strategic merge, JSON merge or JSON patch.",
+        usage: &[
+            "kubectl patch TYPE NAME -p PATCH [--type=strategic|merge|json] [--subresource=status|scale]",
+        ],
+        notes: "The patch may be JSON or YAML. Prints `(no change)` when the object did not change.",
+    },
+    Topic {
+        name: "label",
+        summary: "Update the labels on a resource.",
+        usage: &[
+            "kubectl label TYPE NAME KEY=VALUE... KEY-... [--overwrite]",
+            "kubectl label TYPE -l SELECTOR KEY=VALUE... [-n NS]",
+        ],
+        notes: "Changing an existing label needs --overwrite; KEY- removes a label.",
+    },
+    Topic {
+        name: "annotate",
+        summary: "Update the annotations on a resource.",
+        usage: &[
+            "kubectl annotate TYPE NAME KEY=VALUE... KEY-... [--overwrite]",
+            "kubectl annotate TYPE -l SELECTOR KEY=VALUE... [-n NS]",
+        ],
+        notes: "Changing an existing annotation needs --overwrite; KEY- removes an annotation.",
+    },
+    Topic {
+        name: "set",
+        summary: "Set the container images of a workload.",
+        usage: &["kubectl set image TYPE/NAME CONTAINER=IMAGE... (CONTAINER may be *)"],
+        notes: "Only `set image` is available. Works on pods, deployments, replica sets, stateful sets, daemon sets, jobs and cron jobs.",
+    },
+    Topic {
+        name: "expose",
+        summary: "Expose a deployment, replica set, service or pod as a new Service.",
+        usage: &[
+            "kubectl expose TYPE NAME [--port=P] [--target-port=T] [--type=ClusterIP|NodePort|LoadBalancer] [--name=N] [--protocol=TCP]",
+        ],
+        notes: "The service selects the object's pods (its selector, or a pod's labels) and carries its labels; without --port the containers' ports are used.",
+    },
+    Topic {
+        name: "autoscale",
+        summary: "Create a HorizontalPodAutoscaler (autoscaling/v2) for a deployment, replica set or stateful set.",
+        usage: &["kubectl autoscale TYPE NAME --max=M [--min=N] [--cpu-percent=P] [--name=NAME]"],
+        notes: "",
+    },
+    Topic {
+        name: "cordon",
+        summary: "Mark a node as unschedulable.",
+        usage: &["kubectl cordon NODE"],
+        notes: "",
+    },
+    Topic {
+        name: "uncordon",
+        summary: "Mark a node as schedulable.",
+        usage: &["kubectl uncordon NODE"],
+        notes: "",
+    },
+    Topic {
+        name: "drain",
+        summary: "Cordon a node and evict its pods.",
+        usage: &[
+            "kubectl drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--grace-period=N] [--pod-selector=S] [--timeout=60s]",
+        ],
+        notes: "Mirror pods are skipped; DaemonSet pods, pods with emptyDir volumes and pods without a controller are refused unless the matching flag is given, as kubectl does. Each pod is evicted (PodDisruptionBudgets apply; a refused eviction is reported, not retried) and the command waits for the pods to go, for at most --timeout (default 60s).",
+    },
+    Topic {
+        name: "cluster-info",
+        summary: "Show the control plane and the cluster services.",
+        usage: &["kubectl cluster-info"],
+        notes: "The API server's address is not available to this tool: the server version and the in-cluster address of the kubernetes service are shown instead, and service proxy links start with <server>. cluster-info dump is not available.",
+    },
+    Topic {
+        name: "wait",
+        summary: "Wait for a condition on one or many resources.",
+        usage: &[
+            "kubectl wait --for=condition=NAME[=VALUE] TYPE/NAME... [--timeout=30s]",
+            "kubectl wait --for=delete|create TYPE/NAME...",
+            "kubectl wait --for=condition=NAME TYPE -l SELECTOR",
+        ],
+        notes: "The objects are polled once a second (no watch), for at most --timeout (default 30s, never more than 240s).",
+    },
+    Topic {
+        name: "top",
+        summary: "Show CPU and memory usage of pods or nodes (Metrics API).",
+        usage: &[
+            "kubectl top pod [NAME] [-n NS | -A] [-l SELECTOR] [--containers] [--sort-by=cpu|memory]",
+            "kubectl top node [NAME] [-l SELECTOR] [--sort-by=cpu|memory]",
+        ],
+        notes: "Needs the Metrics API (metrics-server); without it the answer is `error: Metrics API not available`.",
     },
 ];
 
@@ -136,14 +245,19 @@ fn flag_lines(sub: &str) -> String {
 
 fn overview() -> String {
     let mut s = String::from(
-        "kubectl (kube-ai-proxy): kubectl command lines translated to Kubernetes API requests. No kubectl binary and no shell are involved: pipes, redirections, command substitution and the like are refused, and the server, credentials and identity (--server, --token, --kubeconfig, --context, --as, ...) are fixed by the operator.\n\nSupported commands:\n",
+        "kubectl (kube-ai-proxy): kubectl command lines translated to Kubernetes API requests. No kubectl binary and no shell are involved: redirections, `;`, `&&`, command substitution and the like are refused, after `|` only the output filters grep, head, tail, wc -l, sort, uniq and jq are allowed, and the server, credentials and identity (--server, --token, --kubeconfig, --context, --as, ...) are fixed by the operator.\n\nSupported commands:\n",
     );
     for t in TOPICS {
         s.push_str(&format!("  {:<14} {}\n", t.name, t.summary));
     }
     s.push_str(&format!(
-        "\nRefused by design: {}.\nOther commands (create, patch, label, annotate, top, run, expose, ...) are not supported yet.\n\nGlobal flags:\n{}\nUse `kubectl <command> --help` or describe_kubectl with the command for details.\n",
+        "\nRefused by design: {}.\nNot possible through the kube capability: {}.\nOther commands (run, replace, ...) are not supported yet.\n\nGlobal flags:\n{}\nUse `kubectl <command> --help` or describe_kubectl with the command for details.\n",
         REFUSED.join(", "),
+        NOT_POSSIBLE
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
         flag_lines("")
     ));
     s
@@ -164,6 +278,9 @@ pub fn help_for(topic: &str) -> Result<String, String> {
         return Ok(format!(
             "kubectl {first} is not available: interactive, streaming and file-copying commands are refused by design.\n"
         ));
+    }
+    if let Some((_, why)) = NOT_POSSIBLE.iter().find(|(n, _)| *n == first) {
+        return Ok(format!("kubectl {first} is not available: {why}.\n"));
     }
     let Some(t) = TOPICS.iter().find(|t| t.name == first) else {
         return Err(format!(

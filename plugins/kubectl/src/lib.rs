@@ -4,10 +4,14 @@
 //!
 //! Layout:
 //! * [`shell`] splits the command line with POSIX quoting and refuses shell constructs;
+//! * [`filters`] runs the safe output filters after `|` (grep, head, tail, wc -l, sort, uniq,
+//!   jq) instead of a shell pipeline;
 //! * [`cli`] parses kubectl's flags and refuses server/credential/identity flags;
 //! * [`targets`] reads `TYPE NAME` / `TYPE/NAME` arguments and checks names;
 //! * [`commands`] runs each subcommand against an [`api::Api`];
 //! * [`table`], [`tabwriter`], [`describe`], [`time`], [`quantity`] print like kubectl;
+//! * [`plan`] describes a call before it runs (`plan-call`): its normalized command line and
+//!   the requests it is expected to make;
 //! * [`tool`] defines the MCP tools; this file binds them to the WIT world.
 
 wit_bindgen::generate!({ world: "plugin", path: "../../wit" });
@@ -16,7 +20,9 @@ pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod describe;
+pub mod filters;
 pub mod help;
+pub mod plan;
 pub mod quantity;
 pub mod shell;
 pub mod table;
@@ -24,9 +30,10 @@ pub mod tabwriter;
 pub mod targets;
 pub mod time;
 pub mod tool;
+pub mod troubleshoot;
 
 use exports::kube_ai_proxy::plugin::tools::{
-    Annotations, CallPlan, Guest, Tool, ToolError, ToolOutput,
+    Annotations, CallPlan, Guest, PlannedRequest, Tool, ToolError, ToolOutput,
 };
 use kube_ai_proxy::plugin::kube::{
     self, AccessReview, KubeError, Request, ResourceInfo, Response, Verb,
@@ -100,11 +107,30 @@ impl Guest for Plugin {
     }
 
     fn plan_call(
-        _name: String,
-        _arguments: String,
-        _ctx: CallContext,
+        name: String,
+        arguments: String,
+        ctx: CallContext,
     ) -> Result<Option<CallPlan>, ToolError> {
-        Ok(None)
+        match plan::plan(&name, &arguments, &ctx.default_namespace) {
+            Ok(p) => Ok(p.map(|p| CallPlan {
+                family: p.family,
+                command: p.command,
+                requests: p
+                    .requests
+                    .into_iter()
+                    .map(|r| PlannedRequest {
+                        verb: r.verb,
+                        group: r.group,
+                        resource: r.resource,
+                        subresource: r.subresource,
+                        namespace: r.namespace,
+                        name: r.name,
+                    })
+                    .collect(),
+            })),
+            Err(tool::CallError::InvalidArguments(m)) => Err(ToolError::InvalidArguments(m)),
+            Err(tool::CallError::UnknownTool(m)) => Err(ToolError::UnknownTool(m)),
+        }
     }
 
     fn call_tool(
@@ -116,6 +142,8 @@ impl Guest for Plugin {
             default_namespace: ctx.default_namespace,
             kube_context: ctx.kube_context,
             manifest: None,
+            max_output_chars: ctx.max_output_chars,
+            filtered: false,
         };
         match tool::call(&name, &arguments, ctx, &mut Host) {
             Ok(o) => Ok(ToolOutput {

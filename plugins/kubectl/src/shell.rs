@@ -12,6 +12,10 @@
 //! grouping (`(`, `)`), command substitution (`$(...)` and backticks, also inside double
 //! quotes), parameter expansion (`$NAME`, `${...}`), comments and line breaks. Quoted, these
 //! characters are ordinary text: `-l 'app in (a,b)'` is fine.
+//!
+//! The one exception is [`pipeline`]: there an unquoted `|` (not `||`) splits the line into
+//! stages, which `execute_kubectl` reads as the command and its output filters
+//! ([`crate::filters`]); nothing after a `|` is ever run as a program either.
 
 use std::fmt;
 
@@ -36,7 +40,28 @@ fn refuse(construct: &str, what: &str) -> ShellError {
 /// Splits `input` into words as `sh` would, refusing every shell construct (see the module
 /// documentation). Empty quoted strings (`''`, `""`) are kept as empty words, as in `sh`.
 pub fn tokenize(input: &str) -> Result<Vec<String>, ShellError> {
+    Ok(split(input, false)?.pop().unwrap_or_default())
+}
+
+/// Splits `input` into pipeline stages at every unquoted `|`, each stage into words as
+/// [`tokenize`] does (`get pods | grep web` → `[["get", "pods"], ["grep", "web"]]`). Every
+/// other shell construct, `||` included, is refused as in [`tokenize`]; so is an empty stage
+/// (`get pods |`, `| grep x`, `a | | b`). The result always has at least one stage.
+pub fn pipeline(input: &str) -> Result<Vec<Vec<String>>, ShellError> {
+    let stages = split(input, true)?;
+    if stages.len() > 1 && stages.iter().any(Vec::is_empty) {
+        return Err(ShellError(
+            "a pipe (`|`) needs a command on both sides: `kubectl COMMAND | FILTER`".into(),
+        ));
+    }
+    Ok(stages)
+}
+
+/// The splitter behind [`tokenize`] and [`pipeline`]; `pipes` makes an unquoted `|` end a
+/// stage instead of being refused.
+fn split(input: &str, pipes: bool) -> Result<Vec<Vec<String>>, ShellError> {
     let chars: Vec<char> = input.chars().collect();
+    let mut stages = Vec::new();
     let mut words = Vec::new();
     // The word being built; `None` between words (so `''` can make an empty word).
     let mut word: Option<String> = None;
@@ -132,6 +157,13 @@ pub fn tokenize(input: &str) -> Result<Vec<String>, ShellError> {
                     i += 2;
                 }
             },
+            '|' if pipes && chars.get(i + 1) != Some(&'|') => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                }
+                stages.push(std::mem::take(&mut words));
+                i += 1;
+            }
             '|' => {
                 return Err(if chars.get(i + 1) == Some(&'|') {
                     refuse("||", "command lists")
@@ -183,7 +215,8 @@ pub fn tokenize(input: &str) -> Result<Vec<String>, ShellError> {
     if let Some(w) = word.take() {
         words.push(w);
     }
-    Ok(words)
+    stages.push(words);
+    Ok(stages)
 }
 
 /// Refuses `$(`, `${` and `$NAME`, given the character after a `$` that a shell would act on.
@@ -294,6 +327,35 @@ mod tests {
     fn unterminated_quotes() {
         assert!(err("get 'pods").contains("unterminated single quote"));
         assert!(err("get \"pods").contains("unterminated double quote"));
+    }
+
+    #[test]
+    fn pipelines_split_at_unquoted_pipes() {
+        let p = |s: &str| pipeline(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+        assert_eq!(p("get pods"), [vec!["get", "pods"]]);
+        assert_eq!(p(""), [Vec::<String>::new()]);
+        assert_eq!(
+            p("get pods -n x | grep -i 'a|b' |head -n 2"),
+            [
+                vec!["get", "pods", "-n", "x"],
+                vec!["grep", "-i", "a|b"],
+                vec!["head", "-n", "2"]
+            ]
+        );
+        assert_eq!(
+            p(r#"get pods|jq "x|y" \| z"#),
+            [vec!["get", "pods"], vec!["jq", "x|y", "|", "z"]]
+        );
+        let e = |s: &str| pipeline(s).unwrap_err().0;
+        assert!(e("get pods |").contains("both sides"));
+        assert!(e("| grep x").contains("both sides"));
+        assert!(e("get pods | | grep x").contains("both sides"));
+        assert!(e("get pods || true").contains("`||`"));
+        assert!(e("get pods | grep x; rm -rf /").contains("`;`"));
+        assert!(e("get pods | grep $(id)").contains("`$(`"));
+        assert!(e("get pods | grep x > /tmp/y").contains("`>`"));
+        assert!(e("get pods | grep x && y").contains("`&&`"));
+        assert!(e("get pods | grep `id`").contains("command substitutions"));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! * the header is each column's name in upper case (`Nominated Node` → `NOMINATED NODE`);
 //! * only columns of priority 0 are printed, unless `-o wide`;
 //! * `-A` adds a `NAMESPACE` column first, from each row's object metadata;
-//! * `--show-labels` adds `LABELS` last, `-L key` adds one column per key;
+//! * `--show-labels` adds `LABELS` last, `-L key` adds one column per key, headed by the
+//!   key's last `/` segment in upper case (`-L app.kubernetes.io/name` → `NAME`);
 //! * when several resource types are printed, names are prefixed with `kind.group/`.
 
 use serde_json::{Map, Value, json};
@@ -98,7 +99,12 @@ pub fn print_table(table: &Value, opts: &TableOptions) -> Printed {
         header.push("NAMESPACE".to_string());
     }
     header.extend(visible.iter().map(|&i| col_name(i).to_uppercase()));
-    header.extend(opts.label_columns.iter().map(|k| k.to_uppercase()));
+    // kubectl's `formatLabelHeaders`: the key's last `/` segment, upper case.
+    header.extend(
+        opts.label_columns
+            .iter()
+            .map(|k| k.rsplit('/').next().unwrap_or(k).to_uppercase()),
+    );
     if opts.show_labels {
         header.push("LABELS".into());
     }
@@ -227,7 +233,7 @@ mod tests {
             wide: true,
             namespace_column: true,
             show_labels: true,
-            label_columns: vec!["app".into()],
+            label_columns: vec!["app".into(), "example.com/tier".into()],
             kind_prefix: Some("pod".into()),
         };
         let p = print_table(&pods_table(), &opts);
@@ -244,15 +250,17 @@ mod tests {
                 "NODE",
                 "NOMINATED NODE",
                 "APP",
+                "TIER",
                 "LABELS"
             ]
         );
         assert_eq!(p.rows[0][1], "pod/web-1");
         assert_eq!(p.rows[0][0], "default");
         assert_eq!(p.rows[0][9], "web");
-        assert_eq!(p.rows[0][10], "app=web,tier=fe");
+        assert_eq!(p.rows[0][10], "");
+        assert_eq!(p.rows[0][11], "app=web,tier=fe");
         assert_eq!(p.rows[1][8], "<none>");
-        assert_eq!(p.rows[1][10], "<none>");
+        assert_eq!(p.rows[1][11], "<none>");
         assert_eq!(p.items[1]["nominated_node"], Value::Null);
     }
 

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::api::{Api, CmdResult, Ctx, Failure, Outcome, kube_error_json, kube_error_text};
-use crate::{commands, help, shell};
+use crate::{commands, filters, help};
 
 /// A tool definition (mapped to the WIT `tool` record in `lib.rs`).
 pub struct ToolDef {
@@ -32,7 +32,7 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef {
             name: "execute_kubectl",
             title: "Execute kubectl",
-            description: "Run a kubectl command against the Kubernetes cluster, e.g. `get pods -n kube-system`, `describe deployment web`, `logs web-1 --tail 50`, `scale deploy/web --replicas=3`, `rollout status deploy/web`, `apply -f -` (manifest in `manifest`). The leading `kubectl` is optional. No shell is involved: pipes, redirections and command substitution are refused, and the cluster, credentials and identity are fixed by the operator. Supported: get, describe, logs, events, scale, delete, apply, rollout, api-resources, api-versions, version, auth can-i, config current-context. Use describe_kubectl for the flags of each command.",
+            description: "Run a kubectl command against the Kubernetes cluster, e.g. `get pods -n kube-system`, `describe deployment web`, `logs web-1 --tail 50`, `scale deploy/web --replicas=3`, `rollout status deploy/web`, `apply -f -` (manifest in `manifest`). The leading `kubectl` is optional. No shell is involved: redirections, `;`/`&&` and command substitution are refused; after `|` only these output filters are allowed: grep [-i] [-v], head -n, tail -n, wc -l, sort, uniq and jq FILTER (e.g. `get pods -A | grep -i crash`, `get pods | jq -r '.items[].metadata.name'`; `-o json` is added for jq). The cluster, credentials and identity are fixed by the operator. Supported: get, describe, logs, events, create, apply, patch, label, annotate, set image, scale, delete, rollout (status/restart/history/undo/pause/resume), expose, autoscale, cordon, uncordon, drain, wait, top, cluster-info, api-resources, api-versions, version, auth can-i, config current-context/get-contexts. Deletes, scaling to zero, rollout undo, drain and RBAC changes ask the person for confirmation. Use describe_kubectl for the flags of each command.",
             input_schema: json!({
                 "type": "object",
                 "properties": {
@@ -55,6 +55,24 @@ pub fn tools() -> Vec<ToolDef> {
                 "type": "object",
                 "properties": {
                     "command": {"type": "string", "description": "A kubectl subcommand such as `get` or `logs`; empty for the overview."}
+                }
+            }),
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        ToolDef {
+            name: "k8s_troubleshoot",
+            title: "Troubleshoot a namespace",
+            description: "Find why something in a namespace is broken: walks Ingress/Service -> EndpointSlices -> Pods -> owners -> Events -> Nodes and PVCs, and returns ranked findings (root cause first), each with its evidence (object field=value, events) and a suggested kubectl fix. Detects Services without ready endpoints and why (selector matches nothing, pods not ready, backend scaled to zero), CrashLoopBackOff with the last exit reason, ImagePullBackOff, CreateContainerConfigError, unschedulable pods, OOMKilled, failing probes, Deployments not progressing, workloads scaled to zero that others depend on, Pending PVCs, NotReady nodes and failed Jobs. Read-only; never reads Secrets.",
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "namespace": {"type": "string", "description": "Namespace to examine (default: the server's default namespace)."},
+                    "kind": {"type": "string", "description": "Kind of the workload or object to focus on, e.g. deployment, statefulset, service, pod, job, pvc."},
+                    "name": {"type": "string", "description": "Its name (or `kind/name`), e.g. `wordpress` or `deployment/wordpress`."},
+                    "symptom": {"type": "string", "description": "Free text describing the problem, e.g. `wordpress cannot reach its database`."}
                 }
             }),
             read_only: true,
@@ -91,7 +109,8 @@ pub fn outcome_of(r: CmdResult) -> Result<Outcome, CallError> {
     }
 }
 
-fn object(arguments: &str) -> Result<serde_json::Map<String, Value>, CallError> {
+/// The arguments as a JSON object (empty arguments are `{}`); also used by [`crate::plan`].
+pub fn object(arguments: &str) -> Result<serde_json::Map<String, Value>, CallError> {
     let v: Value = if arguments.trim().is_empty() {
         json!({})
     } else {
@@ -106,7 +125,11 @@ fn object(arguments: &str) -> Result<serde_json::Map<String, Value>, CallError> 
     }
 }
 
-fn opt_string(m: &serde_json::Map<String, Value>, key: &str) -> Result<Option<String>, CallError> {
+/// An optional string argument (`null` is absent); also used by [`crate::plan`].
+pub fn opt_string(
+    m: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, CallError> {
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -140,13 +163,19 @@ pub fn call(
                 ));
             }
             ctx.manifest = opt_string(&m, "manifest")?;
-            let words = shell::tokenize(&command).map_err(|e| CallError::InvalidArguments(e.0))?;
+            // `COMMAND | FILTER ...`: the safe output filters of `filters`.
+            let (words, pipeline) =
+                filters::split_command(&command).map_err(CallError::InvalidArguments)?;
             if words.is_empty() || (words.len() == 1 && words[0] == "kubectl") {
                 return Err(CallError::InvalidArguments(
                     "`command` is empty: give a kubectl command such as `get pods`".into(),
                 ));
             }
-            outcome_of(commands::run(&words, &ctx, api))
+            let words = pipeline
+                .command_words(&words)
+                .map_err(CallError::InvalidArguments)?;
+            ctx.filtered = !pipeline.is_empty();
+            Ok(pipeline.run_on(outcome_of(commands::run(&words, &ctx, api))?))
         }
         "describe_kubectl" => {
             let m = object(arguments)?;
@@ -154,6 +183,16 @@ pub fn call(
             help::help_for(&topic)
                 .map(Outcome::text)
                 .map_err(CallError::InvalidArguments)
+        }
+        "k8s_troubleshoot" => {
+            let m = object(arguments)?;
+            let args = crate::troubleshoot::parse_args(&m, &ctx.default_namespace)
+                .map_err(CallError::InvalidArguments)?;
+            Ok(crate::troubleshoot::run(
+                api,
+                &args,
+                crate::troubleshoot::DEFAULT_BUDGET,
+            ))
         }
         other => Err(CallError::UnknownTool(other.to_string())),
     }
@@ -172,7 +211,7 @@ mod tests {
     #[test]
     fn schemas_are_objects() {
         let t = tools();
-        assert_eq!(t.len(), 2);
+        assert_eq!(t.len(), 3);
         assert_eq!(t[0].input_schema["required"], json!(["command"]));
         assert_eq!(
             t[0].input_schema["properties"]["timeout"]["type"],
@@ -201,7 +240,7 @@ mod tests {
             "proxy",
             "attach web",
             "debug node/x",
-            "create deployment x --image=y",
+            "run x --image=y",
             "config view --raw",
             "get pods -n ../../secrets",
             "",
@@ -233,11 +272,12 @@ mod tests {
         let e = call_fake(
             &mut f,
             "execute_kubectl",
-            json!({"command": "patch deploy web -p x"}),
+            json!({"command": "run web --image=nginx"}),
         )
         .unwrap_err();
         assert!(
-            matches!(e, CallError::InvalidArguments(m) if m.starts_with("kubectl patch is not supported yet"))
+            matches!(&e, CallError::InvalidArguments(m) if m.starts_with("kubectl run is not supported yet")),
+            "{e:?}"
         );
     }
 
@@ -312,6 +352,45 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.text, "kind-test\n");
+    }
+
+    #[test]
+    fn pipes_lead_to_filters_only() {
+        let mut f = Fake::new();
+        f.on(|r| {
+            assert!(matches!(r.output, crate::api::OutputFormat::Json));
+            ok_json(json!({"items": [
+                {"metadata": {"name": "web-1"}, "status": {"phase": "Running"}},
+                {"metadata": {"name": "db-0"}, "status": {"phase": "Pending"}}
+            ]}))
+        });
+        let out = call_fake(
+            &mut f,
+            "execute_kubectl",
+            json!({"command": "get pods | jq -r '.items[] | select(.status.phase == \"Pending\") | .metadata.name' | wc -l"}),
+        )
+        .unwrap();
+        assert_eq!(out.text, "1\n");
+        assert!(!out.is_error);
+        let mut f = Fake::new();
+        let e = call_fake(
+            &mut f,
+            "execute_kubectl",
+            json!({"command": "get pods | xargs kubectl delete pod"}),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, CallError::InvalidArguments(m) if m.contains("pipe") && m.contains("grep")),
+            "{e:?}"
+        );
+        let e = call_fake(
+            &mut f,
+            "execute_kubectl",
+            json!({"command": "get pods -o yaml | jq ."}),
+        )
+        .unwrap_err();
+        assert!(matches!(&e, CallError::InvalidArguments(m) if m.contains("-o json")));
+        assert!(f.requests.is_empty());
     }
 
     #[test]

@@ -1,9 +1,13 @@
-//! `kubectl delete TYPE NAME...` / `TYPE/NAME...`: one DELETE per named object. Deleting by
-//! selector, `--all` or from files is refused for now.
+//! `kubectl delete TYPE NAME...` / `TYPE/NAME...`: one DELETE per named object.
+//! `kubectl delete TYPE -l SELECTOR` / `--field-selector`: as kubectl does, a LIST in the one
+//! namespace, then one DELETE per object found. `--all`, `--all-namespaces` and files are
+//! refused.
 
 use super::get::resolve_targets;
 use super::{DryRun, Report, namespace, refuse_flags};
-use crate::api::{Api, CmdResult, Ctx, Failure, Verb, is_not_found, request, usage};
+use crate::api::{
+    Api, CmdResult, Ctx, Failure, Outcome, Verb, is_not_found, list_items, request, s, usage,
+};
 use crate::cli::Parsed;
 use crate::targets::parse_targets;
 
@@ -28,15 +32,13 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
                 "filename",
                 "files cannot be read; name the objects as TYPE NAME or TYPE/NAME",
             ),
-            ("selector", "not supported yet; name the objects to delete"),
             (
-                "field-selector",
-                "not supported yet; name the objects to delete",
+                "all",
+                "not supported: name the objects to delete or select them with -l",
             ),
-            ("all", "not supported yet; name the objects to delete"),
             (
                 "all-namespaces",
-                "not supported yet; name the objects to delete",
+                "not allowed: delete acts in one namespace (-n NS)",
             ),
         ],
     )?;
@@ -47,9 +49,13 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
             "You must provide one or more resources by argument or filename: kubectl delete TYPE NAME",
         );
     }
-    if targets.iter().any(|t| t.names.is_empty()) {
+    let selecting = p.given("selector") || p.given("field-selector");
+    if selecting && targets.iter().any(|t| !t.names.is_empty()) {
+        return usage("name cannot be provided when a selector is specified");
+    }
+    if !selecting && targets.iter().any(|t| t.names.is_empty()) {
         return usage(
-            "resource(s) were provided, but no name was specified: kubectl delete TYPE NAME (deleting by selector or --all is not supported yet)",
+            "resource(s) were provided, but no name was specified: kubectl delete TYPE NAME, or TYPE -l SELECTOR (--all is not supported)",
         );
     }
     let mut query: Vec<(String, String)> = Vec::new();
@@ -79,7 +85,30 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
     }
     query.extend(dry.query());
     let ns = namespace(p, ctx).to_string();
-    let resolved = resolve_targets(api, &targets)?;
+    let mut resolved = resolve_targets(api, &targets)?;
+    if selecting {
+        let mut select = Vec::new();
+        select.extend(
+            p.value("selector")
+                .map(|l| ("labelSelector".to_string(), l.to_string())),
+        );
+        select.extend(
+            p.value("field-selector")
+                .map(|f| ("fieldSelector".to_string(), f.to_string())),
+        );
+        for (info, names) in resolved.iter_mut() {
+            let items = list_items(api, info, Some(&ns), select.clone())?;
+            *names = items
+                .iter()
+                .map(|o| s(o, &["metadata", "name"]).to_string())
+                .collect();
+        }
+        if resolved.iter().all(|(_, n)| n.is_empty()) {
+            return Ok(Outcome::text(format!(
+                "No resources found in {ns} namespace.\n"
+            )));
+        }
+    }
     let mut report = Report::default();
     for (info, names) in &resolved {
         let kind = info.kind.to_lowercase();
@@ -164,6 +193,47 @@ mod tests {
     }
 
     #[test]
+    fn delete_by_selector_lists_then_deletes() {
+        let mut f = Fake::new();
+        f.on(|r| match r.verb {
+            Verb::List => {
+                assert_eq!(r.namespace.as_deref(), Some("team"));
+                assert_eq!(
+                    r.query,
+                    vec![
+                        ("labelSelector".to_string(), "app=web".to_string()),
+                        (
+                            "fieldSelector".to_string(),
+                            "status.phase=Failed".to_string()
+                        )
+                    ]
+                );
+                ok_json(
+                    json!({"items": [{"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}]}),
+                )
+            }
+            Verb::Delete => {
+                assert_eq!(r.namespace.as_deref(), Some("team"));
+                ok_json(json!({}))
+            }
+            _ => panic!("{r:?}"),
+        });
+        let out = run_line(
+            &mut f,
+            "delete pods -l app=web --field-selector status.phase=Failed -n team",
+        )
+        .unwrap();
+        assert_eq!(out.text, "pod \"a\" deleted\npod \"b\" deleted\n");
+        f.on(|_| ok_json(json!({"items": []})));
+        assert_eq!(
+            run_line(&mut f, "delete pods -l app=none -n team")
+                .unwrap()
+                .text,
+            "No resources found in team namespace.\n"
+        );
+    }
+
+    #[test]
     fn delete_refusals() {
         let mut f = Fake::new();
         assert!(
@@ -171,8 +241,12 @@ mod tests {
                 .contains("--all is not supported")
         );
         assert!(
-            format!("{:?}", run_line(&mut f, "delete pods -l app=x"))
-                .contains("--selector is not supported")
+            format!("{:?}", run_line(&mut f, "delete pods -l app=x -A"))
+                .contains("--all-namespaces is not supported: not allowed")
+        );
+        assert!(
+            format!("{:?}", run_line(&mut f, "delete pod x -l app=x"))
+                .contains("name cannot be provided")
         );
         assert!(format!("{:?}", run_line(&mut f, "delete pods")).contains("no name was specified"));
         assert!(

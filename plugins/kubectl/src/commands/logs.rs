@@ -1,5 +1,14 @@
 //! `kubectl logs POD` / `pod/POD`: a GET of the `pods/log` subresource as text.
+//!
+//! `--grep PATTERN` (an extension: kubectl has none) keeps the lines that match a regular
+//! expression. It applies to what the server returned, so after `--tail`, `--since` and
+//! `--limit-bytes`: `logs web --tail=100 --grep=ERROR` is `kubectl logs web --tail=100 |
+//! grep -E ERROR` (the errors among the last 100 lines). A log longer than the answer budget
+//! (`K8S_MCP_MAX_OUTPUT`) keeps its last lines, the most recent, and ends with a note that
+//! says how to narrow it (`--tail`, `--since`, `--grep`); with output filters (`| grep`) the
+//! whole log goes to the filters.
 
+use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 
 use super::{namespace, refuse_flags};
@@ -95,6 +104,48 @@ pub fn log_query(p: &Parsed, container: Option<&str>) -> Result<Vec<(String, Str
     Ok(q)
 }
 
+/// Reads `--grep`: a regular expression in Rust's `regex` syntax (close to `grep -E`; `(?i)`
+/// for any case), bounded in size like the `| grep` filter.
+fn grep_pattern(p: &Parsed) -> Result<Option<Regex>, Failure> {
+    let Some(pattern) = p.value("grep") else {
+        return Ok(None);
+    };
+    RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .dfa_size_limit(1 << 20)
+        .build()
+        .map(Some)
+        .map_err(|e| Failure::Usage(format!("invalid --grep {pattern:?}: {e}")))
+}
+
+/// Cuts a log longer than `budget` to its last lines (the most recent) and ends it with a note
+/// that says so and how to narrow the request.
+fn fit_log(text: String, budget: usize) -> String {
+    if text.len() <= budget {
+        return text;
+    }
+    let total = text.lines().count();
+    let room = budget.saturating_sub(250 + budget / 100);
+    let mut start = text.len().saturating_sub(room);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    // Start on a whole line when one begins in the part kept.
+    if start > 0
+        && text.as_bytes()[start - 1] != b'\n'
+        && let Some(nl) = text[start..].find('\n')
+        && start + nl + 1 < text.len()
+    {
+        start += nl + 1;
+    }
+    let kept = &text[start..];
+    format!(
+        "{kept}{}(log cut to fit the answer budget of {budget} characters (K8S_MCP_MAX_OUTPUT): showing the last {} of {total} lines; narrow it with --tail=N, --since=DURATION (e.g. 10m) or --grep=PATTERN)\n",
+        if kept.ends_with('\n') { "" } else { "\n" },
+        kept.lines().count(),
+    )
+}
+
 /// Runs `kubectl logs`.
 pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
     refuse_flags(
@@ -127,6 +178,7 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
     validate_name(&pod_name).map_err(Failure::Usage)?;
     // Check the flags before any request.
     log_query(p, None)?;
+    let grep = grep_pattern(p)?;
     let ns = namespace(p, ctx).to_string();
     let pods = core("pods", "Pod", true);
     let mut container = p
@@ -173,18 +225,26 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
         req.output = OutputFormat::Text;
         req.query = log_query(p, c.as_deref())?;
         let body = api.send(&req)?.body;
-        if p.bool("prefix") {
-            let prefix = format!("[pod/{pod_name}/{}] ", c.as_deref().unwrap_or(""));
-            for line in body.lines() {
-                text.push_str(&prefix);
-                text.push_str(line);
-                text.push('\n');
-            }
-        } else {
+        let prefix = p
+            .bool("prefix")
+            .then(|| format!("[pod/{pod_name}/{}] ", c.as_deref().unwrap_or("")));
+        if prefix.is_none() && grep.is_none() {
             text.push_str(&body);
+            continue;
+        }
+        for line in body.lines() {
+            if grep.as_ref().is_some_and(|re| !re.is_match(line)) {
+                continue;
+            }
+            text.push_str(prefix.as_deref().unwrap_or(""));
+            text.push_str(line);
+            text.push('\n');
         }
     }
-    Ok(Outcome::text(text))
+    if ctx.filtered {
+        return Ok(Outcome::text(text));
+    }
+    Ok(Outcome::text(fit_log(text, ctx.budget())))
 }
 
 #[cfg(test)]
@@ -253,6 +313,69 @@ mod tests {
         assert!(
             format!("{:?}", run_line(&mut f, "logs web --tail=abc")).contains("invalid --tail")
         );
+    }
+
+    #[test]
+    fn grep_keeps_matching_lines_after_tail() {
+        let mut f = Fake::new();
+        f.on(|r| {
+            // --tail is the server's; --grep is applied to what it returns.
+            assert_eq!(
+                r.query,
+                vec![
+                    ("container".to_string(), "c".to_string()),
+                    ("tailLines".to_string(), "4".to_string()),
+                ]
+            );
+            ok_text("GET /a 200\nGET /b 500\nPOST /c 500\nGET /d 200\n")
+        });
+        let out = run_line(&mut f, "logs web -c c --tail=4 --grep ' 5[0-9]{2}$'").unwrap();
+        assert_eq!(out.text, "GET /b 500\nPOST /c 500\n");
+        let out = run_line(&mut f, "logs web -c c --tail=4 --grep='(?i)^get' --prefix").unwrap();
+        assert_eq!(
+            out.text,
+            "[pod/web/c] GET /a 200\n[pod/web/c] GET /b 500\n[pod/web/c] GET /d 200\n"
+        );
+        let out = run_line(&mut f, "logs web -c c --tail=4 --grep=nothing").unwrap();
+        assert_eq!(out.text, "");
+        let n = f.requests.len();
+        let e = run_line(&mut f, "logs web -c c --grep='('").unwrap_err();
+        assert!(format!("{e:?}").contains("invalid --grep"), "{e:?}");
+        assert_eq!(f.requests.len(), n, "checked before any request");
+    }
+
+    #[test]
+    fn long_logs_keep_their_last_lines_and_say_how_to_narrow() {
+        let log: String = (0..1000)
+            .map(|i| format!("line {i:04} {}\n", "x".repeat(40)))
+            .collect();
+        let mut f = Fake::new();
+        f.ctx.max_output_chars = 5000;
+        let body = log.clone();
+        f.on(move |_| ok_text(&body));
+        let out = run_line(&mut f, "logs web -c c").unwrap();
+        assert!(out.text.len() <= 5000, "{}", out.text.len());
+        let (kept, note) = out.text.trim_end().rsplit_once('\n').unwrap();
+        assert!(log.ends_with(&format!("{kept}\n")), "whole last lines");
+        assert!(kept.starts_with("line "));
+        let shown = kept.lines().count();
+        assert_eq!(
+            note,
+            format!(
+                "(log cut to fit the answer budget of 5000 characters (K8S_MCP_MAX_OUTPUT): showing the last {shown} of 1000 lines; narrow it with --tail=N, --since=DURATION (e.g. 10m) or --grep=PATTERN)"
+            )
+        );
+        // Output filters get the whole log.
+        let ctx = f.ctx.clone();
+        let out = crate::tool::call(
+            "execute_kubectl",
+            &json!({"command": "logs web -c c | wc -l"}).to_string(),
+            ctx,
+            &mut f,
+        )
+        .unwrap();
+        assert_eq!(out.text, "1000\n");
+        assert_eq!(fit_log("short\n".into(), 10), "short\n");
     }
 
     #[test]

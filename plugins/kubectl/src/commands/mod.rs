@@ -5,16 +5,26 @@
 
 pub mod apply;
 pub mod auth;
+pub mod cluster;
+pub mod create;
 pub mod delete;
 pub mod describe;
 pub mod discovery;
 pub mod events;
+pub mod expose;
 pub mod get;
+pub mod history;
+pub mod label;
 pub mod logs;
+pub mod node;
+pub mod patch;
 pub mod rollout;
 pub mod scale;
 #[cfg(test)]
 pub mod testing;
+pub mod top;
+pub mod wait;
+pub mod writes;
 
 use serde_json::Value;
 
@@ -52,7 +62,26 @@ pub const SUPPORTED: &[&str] = &[
     "version",
     "auth",
     "config",
+    "create",
+    "patch",
+    "label",
+    "annotate",
+    "set",
+    "expose",
+    "autoscale",
+    "cordon",
+    "uncordon",
+    "drain",
+    "cluster-info",
+    "wait",
+    "top",
 ];
+
+/// Subcommands that cannot be translated to the `kube` capability, with the reason.
+pub const NOT_POSSIBLE: &[(&str, &str)] = &[(
+    "explain",
+    "kubectl explain reads the API server's OpenAPI schema (/openapi/v3), which the kube capability cannot fetch (it sends resource requests only); use `kubectl get TYPE NAME -o yaml` to see an object's fields",
+)];
 
 /// Runs one kubectl command line.
 pub fn run(words: &[String], ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
@@ -75,6 +104,9 @@ pub fn run(words: &[String], ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
             "kubectl {sub} is not available: interactive, streaming and file-copying commands are refused by design"
         ));
     }
+    if let Some((_, why)) = NOT_POSSIBLE.iter().find(|(n, _)| *n == sub) {
+        return usage(format!("kubectl {sub} is not available: {why}"));
+    }
     if !sub.is_empty() && !SUPPORTED.contains(&sub.as_str()) {
         return usage(format!(
             "kubectl {sub} is not supported yet; supported subcommands: {}",
@@ -84,7 +116,9 @@ pub fn run(words: &[String], ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
     let p = cli::parse_with(words, &sub).map_err(|e| Failure::Usage(e.0))?;
     if p.bool("help") || sub.is_empty() {
         let topic = match (sub.as_str(), p.args.first()) {
-            ("rollout" | "auth" | "config", Some(a)) => format!("{sub} {a}"),
+            ("rollout" | "auth" | "config" | "create" | "set" | "top", Some(a)) => {
+                format!("{sub} {a}")
+            }
             _ => sub.clone(),
         };
         return help::help_for(&topic)
@@ -102,29 +136,46 @@ pub fn run(words: &[String], ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
         "scale" => scale::run(&p, ctx, api),
         "delete" => delete::run(&p, ctx, api),
         "apply" => apply::run(&p, ctx, api),
+        "rollout" if matches!(p.args.first().map(String::as_str), Some("history" | "undo")) => {
+            history::run(&p, ctx, api)
+        }
         "rollout" => rollout::run(&p, ctx, api),
         "api-resources" => discovery::api_resources(&p, api),
         "api-versions" => discovery::api_versions(&p, api),
         "version" => discovery::version(&p, api),
         "auth" => auth::run(&p, ctx, api),
         "config" => config(&p, ctx),
+        "create" => create::run(&p, ctx, api),
+        "patch" => patch::run(&p, ctx, api),
+        "label" => label::run_label(&p, ctx, api, true),
+        "annotate" => label::run_label(&p, ctx, api, false),
+        "set" => label::run_set(&p, ctx, api),
+        "expose" => expose::run_expose(&p, ctx, api),
+        "autoscale" => expose::run_autoscale(&p, ctx, api),
+        "cordon" => node::run_cordon(&p, api, true),
+        "uncordon" => node::run_cordon(&p, api, false),
+        "drain" => node::run_drain(&p, api),
+        "cluster-info" => cluster::cluster_info(&p, api),
+        "wait" => wait::run(&p, ctx, api),
+        "top" => top::run(&p, ctx, api),
         _ => usage(format!("kubectl {sub} is not supported yet")),
     }
 }
 
-/// `kubectl config current-context`; everything else under `config` is refused, as the
-/// kubeconfig belongs to the operator.
+/// `kubectl config current-context` and `config get-contexts` (only the context in use);
+/// everything else under `config` is refused, as the kubeconfig belongs to the operator.
 fn config(p: &Parsed, ctx: &Ctx) -> CmdResult {
     match p.args.first().map(String::as_str) {
         Some("current-context") if p.args.len() == 1 => {
             Ok(Outcome::text(format!("{}\n", ctx.kube_context)))
         }
+        Some("get-contexts") => cluster::get_contexts(p, ctx),
         Some(other) => usage(format!(
-            "kubectl config {other} is not available: the kubeconfig is fixed by the operator (only `config current-context` is answered)"
+            "kubectl config {other} is not available: the kubeconfig is fixed by the operator (only `config current-context` and `config get-contexts` are answered)"
         )),
-        None => {
-            usage("kubectl config needs a subcommand; only `config current-context` is available")
-        }
+        None => usage(
+            "kubectl config needs a subcommand; only `config current-context` and `config get-contexts` are available",
+        ),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `kubectl rollout status|restart|pause|resume TYPE/NAME` for deployments, stateful sets
 //! and daemon sets. `status` checks once (kubectl's status viewers) instead of watching.
+//! `history` and `undo` (deployments) are in [`super::history`].
 
 use serde_json::{Value, json};
 
@@ -230,7 +231,7 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
     };
     if !matches!(action, "status" | "restart" | "pause" | "resume") {
         return usage(format!(
-            "kubectl rollout {action} is not supported yet; supported: status, restart, pause, resume"
+            "kubectl rollout {action} is not supported yet; supported: status, restart, pause, resume, history, undo"
         ));
     }
     let (info, name) = rollout_target(p, api)?;
@@ -390,7 +391,7 @@ mod tests {
                 .contains("supports deployments")
         );
         assert!(
-            format!("{:?}", run_line(&mut f, "rollout undo deploy/x"))
+            format!("{:?}", run_line(&mut f, "rollout frobnicate deploy/x"))
                 .contains("not supported yet")
         );
     }

@@ -97,6 +97,8 @@ impl Fake {
                 default_namespace: "default".into(),
                 kube_context: "kind-test".into(),
                 manifest: None,
+                max_output_chars: 100_000,
+                filtered: false,
             },
             can_i: None,
         }

@@ -1,0 +1,151 @@
+//! The driver's read side: one `list` per resource type in the namespace (plus the
+//! cluster-scoped Nodes and StorageClasses), with known GVRs so nothing is resolved through
+//! discovery. Secrets are never read. A read the cluster or the host's policy refuses is
+//! recorded (and later reported as a low-rank finding) instead of failing the call.
+
+use serde_json::Value;
+
+use crate::api::{Api, Failure, ResourceInfo, core, kube_error_text, list_items};
+
+/// Everything the analyzers look at, as the API server returned it (`items` of each list).
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The namespace under investigation.
+    pub namespace: String,
+    /// Seconds since the Unix epoch when the snapshot was taken.
+    pub now: i64,
+    /// core/v1 Services.
+    pub services: Vec<Value>,
+    /// `discovery.k8s.io/v1` EndpointSlices (linked to Services by the
+    /// `kubernetes.io/service-name` label, as kube-proxy does).
+    pub endpoint_slices: Vec<Value>,
+    /// core/v1 Pods.
+    pub pods: Vec<Value>,
+    /// apps/v1 ReplicaSets (Deployment → ReplicaSet → Pod ownership).
+    pub replica_sets: Vec<Value>,
+    /// apps/v1 Deployments.
+    pub deployments: Vec<Value>,
+    /// apps/v1 StatefulSets.
+    pub stateful_sets: Vec<Value>,
+    /// apps/v1 DaemonSets.
+    pub daemon_sets: Vec<Value>,
+    /// batch/v1 Jobs.
+    pub jobs: Vec<Value>,
+    /// networking.k8s.io/v1 Ingresses (the entry points).
+    pub ingresses: Vec<Value>,
+    /// core/v1 Events of the namespace.
+    pub events: Vec<Value>,
+    /// core/v1 PersistentVolumeClaims.
+    pub pvcs: Vec<Value>,
+    /// core/v1 Nodes (cluster-scoped).
+    pub nodes: Vec<Value>,
+    /// Cluster-scoped; `None` when it could not be read (then a missing class is not claimed).
+    pub storage_classes: Option<Vec<Value>>,
+    /// Reads that failed: (what, why in kubectl's words).
+    pub unread: Vec<(String, String)>,
+}
+
+/// A built-in resource type with a fixed group/version (no discovery round trip).
+pub fn builtin(group: &str, version: &str, resource: &str, kind: &str, ns: bool) -> ResourceInfo {
+    let mut r = core(resource, kind, ns);
+    r.group = group.into();
+    r.version = version.into();
+    r
+}
+
+/// The resource types the driver lists, in order: (info, what to call it in messages).
+pub fn sources() -> Vec<(ResourceInfo, &'static str)> {
+    vec![
+        (core("services", "Service", true), "services"),
+        (
+            builtin(
+                "discovery.k8s.io",
+                "v1",
+                "endpointslices",
+                "EndpointSlice",
+                true,
+            ),
+            "endpointslices.discovery.k8s.io",
+        ),
+        (core("pods", "Pod", true), "pods"),
+        (
+            builtin("apps", "v1", "replicasets", "ReplicaSet", true),
+            "replicasets.apps",
+        ),
+        (
+            builtin("apps", "v1", "deployments", "Deployment", true),
+            "deployments.apps",
+        ),
+        (
+            builtin("apps", "v1", "statefulsets", "StatefulSet", true),
+            "statefulsets.apps",
+        ),
+        (
+            builtin("apps", "v1", "daemonsets", "DaemonSet", true),
+            "daemonsets.apps",
+        ),
+        (builtin("batch", "v1", "jobs", "Job", true), "jobs.batch"),
+        (
+            builtin("networking.k8s.io", "v1", "ingresses", "Ingress", true),
+            "ingresses.networking.k8s.io",
+        ),
+        (core("events", "Event", true), "events"),
+        (
+            core("persistentvolumeclaims", "PersistentVolumeClaim", true),
+            "persistentvolumeclaims",
+        ),
+        (core("nodes", "Node", false), "nodes"),
+        (
+            builtin(
+                "storage.k8s.io",
+                "v1",
+                "storageclasses",
+                "StorageClass",
+                false,
+            ),
+            "storageclasses.storage.k8s.io",
+        ),
+    ]
+}
+
+/// Lists every source in `namespace`; failures land in [`Snapshot::unread`].
+pub fn fetch(api: &mut dyn Api, namespace: &str) -> Snapshot {
+    let mut snap = Snapshot {
+        namespace: namespace.to_string(),
+        now: api.now(),
+        ..Default::default()
+    };
+    for (info, what) in sources() {
+        let items = match list_items(api, &info, Some(namespace), Vec::new()) {
+            Ok(items) => Some(items),
+            Err(e) => {
+                let why = match e {
+                    Failure::Kube(k) => kube_error_text(&k),
+                    Failure::Message(m) | Failure::Usage(m) => m,
+                };
+                snap.unread.push((what.to_string(), why));
+                None
+            }
+        };
+        let slot = match info.resource.as_str() {
+            "services" => &mut snap.services,
+            "endpointslices" => &mut snap.endpoint_slices,
+            "pods" => &mut snap.pods,
+            "replicasets" => &mut snap.replica_sets,
+            "deployments" => &mut snap.deployments,
+            "statefulsets" => &mut snap.stateful_sets,
+            "daemonsets" => &mut snap.daemon_sets,
+            "jobs" => &mut snap.jobs,
+            "ingresses" => &mut snap.ingresses,
+            "events" => &mut snap.events,
+            "persistentvolumeclaims" => &mut snap.pvcs,
+            "nodes" => &mut snap.nodes,
+            _ => {
+                snap.storage_classes = items;
+                continue;
+            }
+        };
+        *slot = items.unwrap_or_default();
+    }
+    snap
+}
