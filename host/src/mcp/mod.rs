@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock as Content,
-    ElicitationAction, Implementation, InputRequiredResult, ListToolsResult,
-    PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
+    ElicitationAction, GetPromptRequestParams, GetPromptResponse, Implementation,
+    InputRequiredResult, ListPromptsResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -23,6 +24,9 @@ use crate::confirm::{Channel, InputState, SealedState};
 use crate::plugins::bindings::tools::ToolError;
 use crate::plugins::bindings::types::CallContext;
 use crate::plugins::{CallOutcome, PluginHost};
+
+mod prompts;
+mod resources;
 
 /// What a tool call ends with.
 #[derive(Debug)]
@@ -151,11 +155,9 @@ impl Server {
             )
             .await;
         let pending = match channel.as_ref() {
-            Channel::InputRequired(st) => st
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .pending
-                .take(),
+            Channel::InputRequired(st) => {
+                st.lock().unwrap_or_else(|p| p.into_inner()).pending.take()
+            }
             _ => None,
         };
         let (result, audit_outcome) = match outcome {
@@ -177,8 +179,15 @@ impl Server {
                 } else {
                     CallToolResult::success(vec![Content::text(text)])
                 };
+                // The budget covers the whole answer: structured content is dropped when it
+                // would not fit beside the text (the text says the same for the model).
+                let text_chars = r
+                    .content
+                    .iter()
+                    .filter_map(|c| c.as_text().map(|t| t.text.chars().count()))
+                    .sum::<usize>();
                 if let Some(s) = out.structured
-                    && s.len() <= config.max_output
+                    && text_chars + s.chars().count() <= config.max_output
                     && let Ok(mut v @ serde_json::Value::Object(_)) =
                         serde_json::from_str::<serde_json::Value>(&s)
                 {
@@ -314,12 +323,21 @@ impl Server {
 
 impl ServerHandler for Server {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_prompts()
+                .enable_resources()
+                .enable_tools()
+                .build(),
+        )
             .with_server_info(Implementation::new("kube-ai-proxy", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "Operates a Kubernetes cluster through sandboxed plugins. Use execute_kubectl with a kubectl \
-                 command line (no shell: pipes and redirections are refused); describe_kubectl explains the \
-                 supported subcommands. Every request passes the operator's policy and Kubernetes RBAC.",
+                 command line (no shell; after `|` only grep, head, tail, wc -l, sort, uniq and jq); describe_kubectl explains the \
+                 supported subcommands. Every request passes the operator's policy and Kubernetes RBAC. \
+                 Prompts guide common workflows (troubleshoot, deploy, scale, security review, logs, \
+                 inventory); resources k8s://context, k8s://namespaces and k8s://cluster-info give names \
+                 and status.",
             )
     }
 
@@ -336,6 +354,55 @@ impl ServerHandler for Server {
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
         self.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult {
+            prompts: prompts::list(),
+            ..Default::default()
+        })
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let tools: Vec<&str> = self.tools.iter().map(|t| t.name.as_ref()).collect();
+        prompts::get(&request.name, request.arguments.as_ref(), &tools).map(Into::into)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult {
+            resources: resources::list(),
+            ..Default::default()
+        })
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let request_id = match &context.id {
+            rmcp::model::NumberOrString::Number(n) => n.to_string(),
+            rmcp::model::NumberOrString::String(s) => s.to_string(),
+        };
+        let client = context.client_info().map(|info| ClientInfo {
+            name: info.name.clone(),
+            version: info.version.clone(),
+        });
+        resources::read(self.host.services(), &request.uri, request_id, client)
+            .await
+            .map(Into::into)
     }
 
     async fn call_tool(
@@ -381,12 +448,17 @@ impl ServerHandler for Server {
         };
         let binding = crate::confirm::call_binding(&name, &args);
         let approved = match channel.as_ref() {
-            Channel::InputRequired(st) => {
-                st.lock().unwrap_or_else(|p| p.into_inner()).approved.clone()
-            }
+            Channel::InputRequired(st) => st
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .approved
+                .clone(),
             _ => Vec::new(),
         };
-        match self.run_tool(&name, args, request_id, client, channel).await {
+        match self
+            .run_tool(&name, args, request_id, client, channel)
+            .await
+        {
             Some(ToolAnswer::Result(r)) => Ok(r.into()),
             Some(ToolAnswer::InputRequired { digest, message }) => {
                 let state = SealedState {

@@ -642,8 +642,11 @@ mod tests {
         assert!(r.wit.unsupported_imports.is_empty(), "{:?}", r.wit);
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
         let tools: Vec<&str> = r.tools.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(tools, ["execute_kubectl", "describe_kubectl"]);
-        assert!(r.tools[1].read_only && r.tools[0].destructive);
+        assert_eq!(
+            tools,
+            ["execute_kubectl", "describe_kubectl", "k8s_troubleshoot"]
+        );
+        assert!(r.tools[1].read_only && r.tools[0].destructive && r.tools[2].read_only);
         assert_eq!(r.grant.status, GrantStatus::Granted);
         assert_eq!(r.effective.kube.verbs, KUBE_VERBS);
         assert!(r.effective.log);
