@@ -68,7 +68,7 @@ e2e:
 	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	tests/cluster/demo-workloads.sh >&2; \
-	cargo test --workspace --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets -- --test-threads=1
+	cargo test --workspace --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging -- --test-threads=1
 
 python-check:
 	@tests/python/setup-venv.sh >&2
@@ -84,3 +84,11 @@ bench: build
 	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	tests/cluster/demo-workloads.sh >&2; \
 	KAP_KUBECTL=$$KAP_BIN_DIR/kubectl $(TARGET)/debug/bench
+
+## Output size of `get pods -A` with 1,000 pods (namespace kap-scale, deleted afterwards):
+## execute_kubectl through MCP vs kubectl (not part of `make test`).
+.PHONY: outsize
+outsize: build
+	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
+	tests/cluster/demo-workloads.sh >&2; \
+	KAP_KUBECTL=$$KAP_BIN_DIR/kubectl $(TARGET)/debug/outsize

@@ -7,7 +7,11 @@ The server is started with the caller's environment (so KUBECONFIG and PATH pass
 The check initializes a session, lists the tools (all pages), asserts that
 `execute_kubectl` and `describe_kubectl` exist, calls
 `execute_kubectl {"command": "get namespaces"}` and asserts the result is not an error and
-its text mentions `kube-system` and `default`.
+its text mentions `kube-system` and `default`. Then it checks confirmation through MCP
+elicitation (the SDK's `elicitation_callback`): a ConfigMap applied through the server is
+deleted only when the callback says yes, after being shown the server-side dry run, and kept
+when it says no. Finally it lists the prompts and resources, renders
+`review_namespace_security` and reads `k8s://context`.
 
 Exit status: 0 on success, 1 on a failed check or a protocol/transport error, 2 on usage.
 Env: KAP_CHECK_TIMEOUT (seconds, default 60) bounds the whole run.
@@ -15,6 +19,7 @@ Env: KAP_CHECK_TIMEOUT (seconds, default 60) bounds the whole run.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -86,7 +91,97 @@ async def run(argv: list[str]) -> list[str]:
             check(not result.is_error, f"execute_kubectl returned isError=true:\n{text}")
             for ns in ("kube-system", "default"):
                 check(ns in text, f"execute_kubectl output lacks {ns!r}:\n{text}")
+    for accept in (False, True):
+        report.append(await confirm_round(params, accept))
+    report.append(await prompts_and_resources(params))
     return report
+
+
+EXPECTED_PROMPTS = (
+    "troubleshoot_workload",
+    "deploy_application",
+    "scale_safely",
+    "review_namespace_security",
+    "analyze_logs",
+    "inventory_resources",
+)
+EXPECTED_RESOURCES = ("k8s://context", "k8s://namespaces", "k8s://cluster-info")
+
+
+async def prompts_and_resources(params: StdioServerParameters) -> str:
+    """Lists the prompts and resources, renders one prompt and reads `k8s://context`."""
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            prompts = [p.name for p in (await session.list_prompts()).prompts]
+            missing = [p for p in EXPECTED_PROMPTS if p not in prompts]
+            check(not missing, f"prompts missing from prompts/list: {missing} (got {prompts})")
+            got = await session.get_prompt("review_namespace_security", {"namespace": "kube-system"})
+            prompt_text = " ".join(
+                m.content.text for m in got.messages if isinstance(m.content, types.TextContent)
+            )
+            check("kube-system" in prompt_text and "execute_kubectl" in prompt_text,
+                  f"the rendered prompt lacks the namespace or the tool:\n{prompt_text}")
+            resources = [str(r.uri).rstrip("/") for r in (await session.list_resources()).resources]
+            missing = [r for r in EXPECTED_RESOURCES if r not in resources]
+            check(not missing, f"resources missing from resources/list: {missing} (got {resources})")
+            read_result = await session.read_resource("k8s://context")
+            texts = [c.text for c in read_result.contents if isinstance(c, types.TextResourceContents)]
+            check(len(texts) == 1, f"k8s://context returned {read_result.contents!r}")
+            context = json.loads(texts[0])
+            check(isinstance(context.get("context"), str) and context["context"],
+                  f"k8s://context has no context name: {texts[0]}")
+            check("https://" not in texts[0], f"k8s://context leaks the server URL: {texts[0]}")
+    return (f"prompts/list: {len(prompts)} prompts; resources/list: {len(resources)} resources; "
+            f"k8s://context: context={context['context']} namespace={context.get('namespace')}")
+
+
+MANIFEST = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: kap-python-confirm
+  namespace: default
+data:
+  k: v
+"""
+
+
+async def confirm_round(params: StdioServerParameters, accept: bool) -> str:
+    """Applies a ConfigMap, asks to delete it with a person who says `accept`."""
+    shown: list[str] = []
+
+    async def person(context, req: types.ElicitRequestParams) -> types.ElicitResult:
+        shown.append(getattr(req, "message", ""))
+        if accept:
+            return types.ElicitResult(action="accept", content={"confirm": True})
+        return types.ElicitResult(action="decline")
+
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write, elicitation_callback=person) as session:
+            await session.initialize()
+            applied = await session.call_tool(
+                "execute_kubectl", {"command": "apply -f -", "manifest": MANIFEST}
+            )
+            check(not applied.is_error, f"apply failed:\n{text_of(applied)}")
+            deleted = await session.call_tool(
+                "execute_kubectl", {"command": "delete configmap kap-python-confirm -n default"}
+            )
+            check(len(shown) == 1, f"expected one elicitation, got {len(shown)}")
+            check("Would delete" in shown[0], f"the question lacks the dry run:\n{shown[0]}")
+            check("kap-python-confirm" in shown[0], f"the question lacks the object:\n{shown[0]}")
+            after = await session.call_tool(
+                "execute_kubectl", {"command": "get configmap kap-python-confirm -n default"}
+            )
+            if accept:
+                check(not deleted.is_error, f"confirmed delete failed:\n{text_of(deleted)}")
+                gone = text_of(after)
+                check(after.is_error and ("NotFound" in gone or "not found" in gone),
+                      f"the ConfigMap survived a confirmed delete:\n{gone}")
+            else:
+                check(deleted.is_error, f"a declined delete ran:\n{text_of(deleted)}")
+                check("did not confirm" in text_of(deleted), text_of(deleted))
+                check(not after.is_error, f"the ConfigMap is gone after a no:\n{text_of(after)}")
+    return f"confirmation by elicitation: person said {'yes' if accept else 'no'}: ok"
 
 
 def leaf(exc: BaseException) -> BaseException:

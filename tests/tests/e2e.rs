@@ -490,7 +490,7 @@ async fn plugins_list_shows_digests_tools_and_grants() {
     );
     assert_eq!(
         kubectl["tools"],
-        json!(["execute_kubectl", "describe_kubectl"])
+        json!(["execute_kubectl", "describe_kubectl", "k8s_troubleshoot"])
     );
     assert_eq!(kubectl["granted"]["kube"]["verbs"], json!(["*"]));
     assert_eq!(kubectl["requested"]["kube"]["verbs"][0], "get");

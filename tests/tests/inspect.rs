@@ -67,7 +67,10 @@ fn kubectl_plugin_digest_wit_tools_and_default_grant() {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert_eq!(tools, ["execute_kubectl", "describe_kubectl"]);
+    assert_eq!(
+        tools,
+        ["execute_kubectl", "describe_kubectl", "k8s_troubleshoot"]
+    );
     assert_eq!(v["grant"]["status"], "granted");
     assert_eq!(
         v["effective"]["kube"]["verbs"],

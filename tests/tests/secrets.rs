@@ -150,6 +150,22 @@ fn commands() -> Vec<String> {
         "config view --raw",
         "auth can-i get secrets -n kap-demo",
         "auth can-i --list -n kap-demo",
+        "cluster-info",
+        "config get-contexts",
+        // Output formats and filters added in issue 4.
+        "get secrets -n kap-demo -o 'jsonpath={.items[*].data}'",
+        "get secret canary -n kap-demo -o 'jsonpath={.data.password}'",
+        "get secret canary -n kap-demo -o jsonpath-as-json='{.data}'",
+        "get pods -n kap-demo -o 'custom-columns=NAME:.metadata.name,ENV:.spec.containers[*].env'",
+        "get secrets -n kap-demo -o 'custom-columns=NAME:.metadata.name,DATA:.data'",
+        "get pods -n kap-demo --sort-by=.metadata.name -o yaml",
+        "get pod canary-pod -n kap-demo -o json | jq -r '.spec.containers[].env'",
+        "get secret canary -n kap-demo | jq -r '.data.password | @base64d'",
+        "get secrets -n kap-demo -o yaml | grep -i pass",
+        "get pods -n kap-demo --limit=1 -o yaml",
+        "logs canary-pod -n kap-demo --grep=.",
+        "logs canary-pod -n kap-demo | grep -i -e pass -e token",
+        "logs canary-pod -n kap-demo | tail -n 3",
     ] {
         cmds.push(c.to_string());
     }
@@ -187,6 +203,15 @@ async fn no_canary_reaches_the_model_through_any_tool() {
         .await
         .unwrap();
         found.extend(leaks(cmd, &whole(&r), &creds));
+    }
+    // The troubleshooter reads env, events and statuses of the whole namespace.
+    for args in [
+        json!({"namespace": "kap-demo"}),
+        json!({"namespace": "kap-demo", "kind": "deployment", "name": "canary-app"}),
+        json!({"namespace": "kap-demo", "symptom": "password rejected"}),
+    ] {
+        let r = call(&c, "k8s_troubleshoot", args.clone()).await.unwrap();
+        found.extend(leaks(&format!("k8s_troubleshoot {args}"), &whole(&r), &creds));
     }
     // Help: the overview and every subcommand.
     for sub in [

@@ -6,8 +6,86 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use kube_ai_proxy_e2e::{
-    ServerOpts, is_error, kubeconfig, kubectl, restricted_kubeconfig, server_bin, start, text,
+    Person, Protocol, ServerOpts, call, is_error, kubeconfig, kubectl, restricted_kubeconfig,
+    server_bin, start, start_with, text,
 };
+
+/// The seeds' scenario: WordPress, whose database is the StatefulSet `mariadb` behind the
+/// Service `mariadb`. On the local cluster the WordPress pods are simulated as crash-looping
+/// (a KWOK Stage, `tests/cluster/stages.yaml`), as a WordPress without its database does.
+const WORDPRESS: &str = r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: kap-wordpress
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: mariadb
+  namespace: kap-wordpress
+spec:
+  selector: {app: mariadb}
+  ports: [{port: 3306}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: mariadb
+  namespace: kap-wordpress
+spec:
+  replicas: 1
+  serviceName: mariadb
+  selector: {matchLabels: {app: mariadb}}
+  template:
+    metadata: {labels: {app: mariadb}}
+    spec:
+      containers: [{name: mariadb, image: docker.io/bitnami/mariadb:11.4}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: wordpress
+  namespace: kap-wordpress
+spec:
+  selector: {app: wordpress}
+  ports: [{port: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: wordpress
+  namespace: kap-wordpress
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: wordpress}}
+  template:
+    metadata:
+      labels: {app: wordpress, kap.test/simulate: crashloop}
+    spec:
+      containers:
+        - name: wordpress
+          image: docker.io/bitnami/wordpress:6.6
+          env:
+            - {name: WORDPRESS_DATABASE_HOST, value: mariadb}
+            - {name: WORDPRESS_DATABASE_PORT_NUMBER, value: "3306"}
+"#;
+
+/// Polls `command` through the server until `done(text)` or `secs` pass.
+async fn wait_until<H: rmcp::ClientHandler>(
+    client: &rmcp::service::RunningService<rmcp::RoleClient, H>,
+    command: &str,
+    secs: u64,
+    done: impl Fn(&str) -> bool,
+) -> Result<bool> {
+    for _ in 0..secs {
+        let r = kubectl(client, command).await?;
+        if !is_error(&r) && done(&text(&r)) {
+            return Ok(true);
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    Ok(false)
+}
 
 struct Transcript {
     failures: Vec<String>,
@@ -120,6 +198,39 @@ async fn run(t: &mut Transcript) -> Result<()> {
     t.check(replicas == Some(3), "the API server has spec.replicas = 3");
     let _ = kubectl(&client, "scale deployment web --replicas=2 -n kap-demo").await?;
 
+    t.step("5b. Scaling to zero asks a person first (MCP elicitation); this person says no");
+    let person = Person::new(false);
+    let asking = start_with(&admin, person.clone(), Protocol::Legacy).await?;
+    let r = kubectl(&asking, "scale deployment web --replicas=0 -n kap-demo").await?;
+    for question in person.asked() {
+        println!("  \x1b[33mthe client was asked:\x1b[0m");
+        for l in question.lines() {
+            println!("    {l}");
+        }
+    }
+    t.show(
+        "scale deployment web --replicas=0 -n kap-demo",
+        &text(&r),
+        is_error(&r),
+    );
+    t.check(
+        person.asked().len() == 1 && person.asked()[0].contains("replicas"),
+        "the person saw the server-side dry run before answering",
+    );
+    t.check(
+        is_error(&r) && text(&r).contains("did not confirm"),
+        "without a yes the request is not sent",
+    );
+    let r = kubectl(&client, "get deployment web -n kap-demo -o json").await?;
+    let replicas = serde_json::from_str::<serde_json::Value>(&text(&r))
+        .ok()
+        .and_then(|v| v["spec"]["replicas"].as_i64());
+    t.check(
+        replicas == Some(2),
+        "the API server still has spec.replicas = 2",
+    );
+    asking.cancel().await?;
+
     t.step("6. Refused by policy: reading a Secret");
     let r = kubectl(&client, "get secret db-credentials -n kap-demo -o yaml").await?;
     t.show(
@@ -160,6 +271,108 @@ async fn run(t: &mut Transcript) -> Result<()> {
         t.show(cmd, &text(&r), is_error(&r));
         t.check(is_error(&r), "refused with a clear error");
     }
+
+    t.step(
+        "9. \"My WordPress site is down\": find the cause with k8s_troubleshoot, fix it, verify",
+    );
+    let r = call(
+        &client,
+        "execute_kubectl",
+        serde_json::json!({"command": "apply -f -", "manifest": WORDPRESS}),
+    )
+    .await?;
+    t.show(
+        "apply -f - (WordPress and MariaDB)",
+        &text(&r),
+        is_error(&r),
+    );
+    t.check(
+        !is_error(&r),
+        "WordPress and MariaDB applied through the server",
+    );
+    let ready = wait_until(
+        &client,
+        "get endpointslices -n kap-wordpress -l kubernetes.io/service-name=mariadb -o 'jsonpath={.items[*].endpoints[*].conditions.ready}'",
+        60,
+        |t| t.contains("true"),
+    )
+    .await?;
+    t.check(ready, "mariadb has a ready endpoint");
+    // The incident: someone scales the database to zero; the person behind the client says yes.
+    let yes = Person::new(true);
+    let operator = start_with(&admin, yes.clone(), Protocol::Legacy).await?;
+    let r = kubectl(
+        &operator,
+        "scale statefulset mariadb --replicas=0 -n kap-wordpress",
+    )
+    .await?;
+    t.show(
+        "scale statefulset mariadb --replicas=0 -n kap-wordpress  (the incident; the person said yes)",
+        &text(&r),
+        is_error(&r),
+    );
+    t.check(
+        !is_error(&r) && yes.asked().len() == 1,
+        "scaling to zero ran only after a person confirmed it",
+    );
+    operator.cancel().await?;
+    let down = wait_until(
+        &client,
+        "get endpointslices -n kap-wordpress -l kubernetes.io/service-name=mariadb -o 'jsonpath={.items[*].endpoints[*].conditions.ready}'",
+        60,
+        |t| !t.contains("true"),
+    )
+    .await?;
+    t.check(down, "mariadb has no ready endpoint any more");
+    let args = serde_json::json!({
+        "namespace": "kap-wordpress",
+        "symptom": "my WordPress site is down: Error establishing a database connection"
+    });
+    let r = call(&client, "k8s_troubleshoot", args.clone()).await?;
+    println!("\x1b[36m> k8s_troubleshoot {args}\x1b[0m");
+    for l in text(&r).lines().take(30) {
+        println!("  {l}");
+    }
+    let top = r
+        .structured_content
+        .as_ref()
+        .and_then(|s| s["findings"].get(0).cloned())
+        .unwrap_or_default();
+    t.check(
+        top["object"] == "statefulset/mariadb",
+        "the top finding names statefulset/mariadb",
+    );
+    let fix = top["fix"].as_str().unwrap_or_default().to_string();
+    t.check(
+        fix == "kubectl scale statefulset mariadb --replicas=1 -n kap-wordpress",
+        "with the fix: kubectl scale statefulset mariadb --replicas=1 -n kap-wordpress",
+    );
+    let r = kubectl(&client, fix.trim_start_matches("kubectl ")).await?;
+    t.show(&fix, &text(&r), is_error(&r));
+    t.check(
+        !is_error(&r),
+        "the fix ran (scaling up needs no confirmation)",
+    );
+    let back = wait_until(
+        &client,
+        "get endpointslices -n kap-wordpress -l kubernetes.io/service-name=mariadb -o 'jsonpath={.items[*].endpoints[*].conditions.ready}'",
+        60,
+        |t| t.contains("true"),
+    )
+    .await?;
+    t.check(back, "verified: mariadb has a ready endpoint again");
+    let r = call(&client, "k8s_troubleshoot", args).await?;
+    let still = r
+        .structured_content
+        .as_ref()
+        .and_then(|s| s["findings"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .any(|f| f["object"] == "statefulset/mariadb");
+    t.check(
+        !still,
+        "verified: k8s_troubleshoot no longer reports statefulset/mariadb",
+    );
 
     t.step("Audit log");
     let records = kube_ai_proxy_e2e::read_audit(&audit)?;
