@@ -707,6 +707,46 @@ impl Host for CallState {
         res
     }
 
+    async fn openapi_schema(
+        &mut self,
+        group: String,
+        version: String,
+    ) -> Result<String, KubeError> {
+        let started = Instant::now();
+        let path = if group.is_empty() {
+            format!("/openapi/v3/api/{version}")
+        } else {
+            format!("/openapi/v3/apis/{group}/{version}")
+        };
+        let res = async {
+            check_segment("version", &version)?;
+            if !group.is_empty() {
+                check_segment("group", &group)?;
+            }
+            self.may_discover()?;
+            let svc = self.kube_service()?;
+            let req = http::Request::get(&path)
+                .header(ACCEPT, "application/json")
+                .body(Vec::new())
+                .map_err(|e| KubeError::Invalid(format!("cannot build the request: {e}")))?;
+            match svc.client.request_text(req).await {
+                Ok(body) => Ok(body),
+                Err(kube::Error::Api(s)) if s.code == 404 => Err(KubeError::UnknownResource(
+                    format!("the server has no OpenAPI document for {path}"),
+                )),
+                Err(e) => Err(transport(e)),
+            }
+        }
+        .await;
+        self.audit_simple(
+            "kube.openapi-schema",
+            &path,
+            started,
+            &res.as_ref().map(|_| ()),
+        );
+        res
+    }
+
     async fn can_i(
         &mut self,
         verb: Verb,
