@@ -14,6 +14,9 @@ pub trait Api {
     fn resolve(&mut self, name: &str) -> Result<ResourceInfo, KubeError>;
     fn api_resources(&mut self) -> Result<Vec<ResourceInfo>, KubeError>;
     fn server_version(&mut self) -> Result<String, KubeError>;
+    /// The OpenAPI v3 document of one group version as JSON (`group` empty for core), as
+    /// `kubectl explain` reads it from `/openapi/v3`.
+    fn openapi_schema(&mut self, group: &str, version: &str) -> Result<String, KubeError>;
     #[allow(clippy::too_many_arguments)]
     fn can_i(
         &mut self,

@@ -133,8 +133,9 @@ pub static FLAGS: &[FlagSpec] = &[
             "expose",
             "autoscale",
             "config",
+            "explain",
         ],
-        "Output format: wide, json, yaml, name, jsonpath=TEMPLATE, jsonpath-as-json=TEMPLATE or custom-columns=HEADER:FIELD,... (get); json or yaml (events, version); wide or name (api-resources).",
+        "Output format: wide, json, yaml, name, jsonpath=TEMPLATE, jsonpath-as-json=TEMPLATE or custom-columns=HEADER:FIELD,... (get); json or yaml (events, version); wide or name (api-resources); plaintext (explain).",
     ),
     flag(
         "show-labels",
@@ -645,6 +646,20 @@ pub static FLAGS: &[FlagSpec] = &[
         Bool,
         &["top"],
         "top pod: show the usage of each container.",
+    ),
+    flag(
+        "recursive",
+        Some('R'),
+        Bool,
+        &["explain"],
+        "Print the fields of fields, without descriptions (kubectl explain --recursive).",
+    ),
+    flag(
+        "api-version",
+        None,
+        Value,
+        &["explain"],
+        "Explain the type in this API group/version (e.g. apps/v1) instead of the preferred one.",
     ),
 ];
 
@@ -1239,6 +1254,7 @@ mod tests {
             "config",
             "wait",
             "top",
+            "explain",
             "",
         ] {
             let fl: Vec<_> = flags_for(sub).collect();

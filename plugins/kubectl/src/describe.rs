@@ -1,5 +1,7 @@
 //! `kubectl describe` text for pods, deployments, services, nodes, namespaces, secrets and
-//! config maps, and a generic describer for everything else. Each describer is a pure
+//! config maps ([`more`]: replica sets, stateful sets, daemon sets, jobs, cron jobs,
+//! ingresses, persistent volume claims and volumes, horizontal pod autoscalers), and a
+//! generic describer for everything else. Each describer is a pure
 //! function of the objects already fetched, following the layout of kubectl's describers
 //! (`k8s.io/kubectl/pkg/describe`): `Name:`-style fields aligned with a tabwriter (padding 2),
 //! sections indented by two spaces per level, and the `Events:` table last.
@@ -16,6 +18,11 @@ use crate::time;
 /// The events part of a description: not asked for (`--show-events=false`), listed, or why
 /// they could not be listed.
 pub type EventsSection = Option<Result<Vec<Value>, String>>;
+
+/// Describers of replica sets, stateful sets, daemon sets, jobs, cron jobs, ingresses,
+/// persistent volume claims, persistent volumes and horizontal pod autoscalers.
+#[path = "describe_more.rs"]
+pub mod more;
 
 /// Builds describe text; [`Out::finish`] aligns it like kubectl's `tabbedString`.
 #[derive(Default)]

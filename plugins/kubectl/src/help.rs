@@ -224,6 +224,14 @@ const TOPICS: &[Topic] = &[
         ],
         notes: "Needs the Metrics API (metrics-server); without it the answer is `error: Metrics API not available`.",
     },
+    Topic {
+        name: "explain",
+        summary: "Describe the fields of a resource type, from the API server's OpenAPI v3 schema.",
+        usage: &[
+            "kubectl explain TYPE[.FIELD[.FIELD...]] [--recursive] [--api-version=GROUP/VERSION]",
+        ],
+        notes: "Prints like kubectl's plaintext format: GROUP/KIND/VERSION, FIELD with its type for a field path, DESCRIPTION, and FIELDS with types, -required- and descriptions; --recursive prints the field tree without descriptions. --output=plaintext-openapiv2 is not supported.",
+    },
 ];
 
 fn flag_lines(sub: &str) -> String {
@@ -251,13 +259,20 @@ fn overview() -> String {
         s.push_str(&format!("  {:<14} {}\n", t.name, t.summary));
     }
     s.push_str(&format!(
-        "\nRefused by design: {}.\nNot possible through the kube capability: {}.\nOther commands (run, replace, ...) are not supported yet.\n\nGlobal flags:\n{}\nUse `kubectl <command> --help` or describe_kubectl with the command for details.\n",
+        "\nRefused by design: {}.\n{}Other commands (run, replace, ...) are not supported yet.\n\nGlobal flags:\n{}\nUse `kubectl <command> --help` or describe_kubectl with the command for details.\n",
         REFUSED.join(", "),
-        NOT_POSSIBLE
-            .iter()
-            .map(|(n, _)| *n)
-            .collect::<Vec<_>>()
-            .join(", "),
+        if NOT_POSSIBLE.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "Not possible through the kube capability: {}.\n",
+                NOT_POSSIBLE
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
         flag_lines("")
     ));
     s

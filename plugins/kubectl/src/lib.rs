@@ -64,6 +64,10 @@ impl api::Api for Host {
         kube::server_version()
     }
 
+    fn openapi_schema(&mut self, group: &str, version: &str) -> Result<String, KubeError> {
+        kube::openapi_schema(group, version)
+    }
+
     fn can_i(
         &mut self,
         verb: Verb,

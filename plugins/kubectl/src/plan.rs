@@ -1249,9 +1249,40 @@ pub fn build(
         "config" | "api-resources" | "api-versions" | "version" | "cluster-info" => {
             b.words.extend(p.args.iter().cloned());
         }
+        "explain" => b.words.extend(p.args.iter().map(|a| explain_target(a))),
         _ => b.generic(),
     }
     Ok(b.finish())
+}
+
+/// `explain`'s `TYPE[.FIELD...]` with the type normalized and the field path as typed:
+/// `deploy.spec.replicas` is `deployment.spec.replicas`; a leading `PLURAL.GROUP` names the
+/// group, as kubectl reads it (`deployments.apps.spec` is `deployment.spec`). No requests are
+/// planned: explain reads the OpenAPI document only, like discovery.
+fn explain_target(arg: &str) -> String {
+    let (first, rest) = match arg.split_once('.') {
+        Some((f, r)) => (f, Some(r)),
+        None => (arg, None),
+    };
+    let Some(k) = lookup(first) else {
+        return match rest {
+            Some(r) => format!("{}.{r}", first.to_lowercase()),
+            None => first.to_lowercase(),
+        };
+    };
+    let rest = match rest {
+        Some(r) if !k.group.is_empty() && first == k.plural && r == k.group => None,
+        Some(r) if !k.group.is_empty() && first == k.plural => Some(
+            r.strip_prefix(k.group)
+                .and_then(|f| f.strip_prefix('.'))
+                .unwrap_or(r),
+        ),
+        other => other,
+    };
+    match rest {
+        Some(r) => format!("{}.{r}", k.singular),
+        None => k.singular.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -1668,6 +1699,22 @@ mod tests {
             ]
         );
         assert!(plan_of("version").requests.is_empty());
+    }
+
+    #[test]
+    fn plan_explain() {
+        let p = plan_of("explain deploy.spec.replicas");
+        assert_eq!(p.command, "kubectl explain deployment.spec.replicas");
+        assert!(p.requests.is_empty());
+        assert_eq!(norm("explain po -n x"), "kubectl explain pod");
+        assert_eq!(
+            norm("explain deployments.apps.spec -R --api-version apps/v1"),
+            "kubectl explain deployment.spec --api-version=apps/v1 --recursive"
+        );
+        assert_eq!(
+            norm("explain Widgets.spec.someField"),
+            "kubectl explain widgets.spec.someField"
+        );
     }
 
     #[test]

@@ -1,17 +1,18 @@
 //! `kubectl describe TYPE NAME`, `TYPE/NAME`, `TYPE NAME_PREFIX` or `TYPE [-l selector]`:
 //! fetches the object and what its describer needs (events, replica sets, endpoint slices,
-//! pods on a node, resource quotas) and prints it with [`crate::describe`].
+//! pods on a node, resource quotas, a controller's pods, a claim's pods, an ingress' services)
+//! and prints it with [`crate::describe`].
 
 use serde_json::Value;
 
 use super::get::resolve_targets;
 use super::{Report, namespace, refuse_files};
 use crate::api::{
-    Api, CmdResult, Ctx, Failure, ResourceInfo, Verb, arr, core, is_not_found, list_items, request,
-    s, usage,
+    Api, CmdResult, Ctx, Failure, KubeError, ResourceInfo, Verb, arr, core, is_not_found,
+    kube_error_text, list_items, request, s, send_json, usage,
 };
 use crate::cli::Parsed;
-use crate::describe::{self, EventsSection};
+use crate::describe::{self, EventsSection, more};
 use crate::targets::parse_targets;
 
 /// Most objects one `describe TYPE` describes (each may cost several requests).
@@ -137,6 +138,54 @@ pub fn fetch_events(api: &mut dyn Api, info: &ResourceInfo, obj: &Value) -> Even
     })
 }
 
+/// The error text kubectl shows inside a description: the server's message for API errors.
+fn error_text(e: Failure) -> String {
+    match e {
+        Failure::Kube(KubeError::Api(a)) if !a.message.is_empty() => a.message,
+        Failure::Kube(e) => kube_error_text(&e),
+        Failure::Message(m) | Failure::Usage(m) => m,
+    }
+}
+
+/// kubectl's `getPodStatusForController`: the controller's pods (its label selector, then
+/// its UID as controller owner) counted by phase.
+fn owned_pod_counts(api: &mut dyn Api, obj: &Value, ns: &str) -> more::PodCounts {
+    let uid = s(obj, &["metadata", "uid"]);
+    let sel = describe::selector_text(obj.get("spec").and_then(|x| x.get("selector")));
+    let mut q = Vec::new();
+    if sel != "<none>" {
+        q.push(("labelSelector".to_string(), sel));
+    }
+    list_items(api, &core("pods", "Pod", true), Some(ns), q)
+        .map(|pods| more::pod_counts(&pods, uid))
+        .map_err(error_text)
+}
+
+/// The service an ingress backend names and its endpoint slices (kubectl's
+/// `describeBackendV1`).
+fn ingress_backend(api: &mut dyn Api, ns: &str, svc: &str) -> Result<(Value, Vec<Value>), String> {
+    let slice_info = ResourceInfo {
+        group: "discovery.k8s.io".into(),
+        ..core("endpointslices", "EndpointSlice", true)
+    };
+    let q = vec![(
+        "labelSelector".to_string(),
+        format!("kubernetes.io/service-name={svc}"),
+    )];
+    let slices = list_items(api, &slice_info, Some(ns), q).map_err(error_text)?;
+    let service = send_json(
+        api,
+        &request(
+            Verb::Get,
+            &core("services", "Service", true),
+            Some(ns),
+            Some(svc),
+        ),
+    )
+    .map_err(error_text)?;
+    Ok((service, slices))
+}
+
 fn describe_one(
     api: &mut dyn Api,
     info: &ResourceInfo,
@@ -209,6 +258,58 @@ fn describe_one(
             describe::namespace(obj, &quotas, &events(api), now)
         }
         ("", "secrets") => describe::secret(obj),
+        ("apps", "replicasets") => {
+            let pods = owned_pod_counts(api, obj, &ns);
+            more::replica_set(obj, &pods, &events(api), now)
+        }
+        ("apps", "statefulsets") => {
+            let pods = owned_pod_counts(api, obj, &ns);
+            more::stateful_set(obj, &pods, &events(api), now)
+        }
+        ("apps", "daemonsets") => {
+            let pods = owned_pod_counts(api, obj, &ns);
+            more::daemon_set(obj, &pods, &events(api), now)
+        }
+        ("batch", "jobs") => more::job(obj, &events(api), now),
+        ("batch", "cronjobs") => more::cron_job(obj, &events(api), now),
+        ("networking.k8s.io", "ingresses") => {
+            let mut backends = more::Backends::new();
+            for svc in more::ingress_services(obj) {
+                let b = ingress_backend(api, &ns, &svc);
+                backends.insert(svc, b);
+            }
+            more::ingress(obj, &backends, &events(api), now)
+        }
+        ("", "persistentvolumeclaims") => {
+            let pods = list_items(api, &core("pods", "Pod", true), Some(&ns), Vec::new())
+                .unwrap_or_default();
+            more::pvc(obj, &more::pvc_users(obj, &pods), &events(api), now)
+        }
+        ("", "persistentvolumes") => more::pv(obj, &events(api), now),
+        ("autoscaling", "horizontalpodautoscalers") => {
+            // kubectl describes the autoscaling/v2 form when the server has it.
+            let v2 = (info.version != "v2")
+                .then(|| {
+                    let v2_info = ResourceInfo {
+                        version: "v2".into(),
+                        ..info.clone()
+                    };
+                    send_json(api, &request(Verb::Get, &v2_info, Some(&ns), Some(&name))).ok()
+                })
+                .flatten();
+            let mut hpa = v2.unwrap_or_else(|| obj.clone());
+            if let Some(o) = hpa.as_object_mut() {
+                let version = if o.get("apiVersion").is_some() {
+                    None
+                } else {
+                    Some(crate::api::api_version(&info.group, &info.version))
+                };
+                if let Some(v) = version {
+                    o.insert("apiVersion".into(), Value::String(v));
+                }
+            }
+            more::hpa(&hpa, &events(api), now)
+        }
         ("", "configmaps") => describe::configmap(obj, &events(api), now),
         _ => {
             let mut obj = obj.clone();
@@ -291,6 +392,69 @@ mod tests {
         assert!(!out.text.contains("db"));
         let out = run_line(&mut f, "describe pods zzz");
         assert!(format!("{out:?}").contains("NotFound"));
+    }
+
+    #[test]
+    fn describe_replica_set_counts_owned_pods() {
+        let mut f = Fake::new();
+        f.on(|r| match r.resource.as_str() {
+            "replicasets" => ok_json(json!({"metadata": {"name": "web-1", "namespace": "default", "uid": "rs-uid"},
+                "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}},
+                "status": {"replicas": 2}})),
+            "pods" => {
+                assert_eq!(r.query[0], ("labelSelector".to_string(), "app=web".to_string()));
+                ok_json(json!({"items": [
+                    {"metadata": {"ownerReferences": [{"uid": "rs-uid", "controller": true}]}, "status": {"phase": "Running"}},
+                    {"metadata": {"ownerReferences": [{"uid": "rs-uid", "controller": true}]}, "status": {"phase": "Pending"}},
+                    {"metadata": {"ownerReferences": [{"uid": "other", "controller": true}]}, "status": {"phase": "Running"}}
+                ]}))
+            }
+            "events" => ok_json(json!({"items": []})),
+            other => panic!("{other}"),
+        });
+        let out = run_line(&mut f, "describe rs web-1").unwrap();
+        assert!(
+            out.text
+                .contains("Pods Status:  1 Running / 1 Waiting / 0 Succeeded / 0 Failed\n"),
+            "{}",
+            out.text
+        );
+        assert!(
+            out.text.contains("Replicas:     2 current / 2 desired\n"),
+            "{}",
+            out.text
+        );
+    }
+
+    #[test]
+    fn describe_ingress_and_hpa_fetch_what_they_need() {
+        let mut f = Fake::new();
+        let mut ing = crate::api::core("ingresses", "Ingress", true);
+        ing.group = "networking.k8s.io".into();
+        let mut hpa = crate::api::core("horizontalpodautoscalers", "HorizontalPodAutoscaler", true);
+        hpa.group = "autoscaling".into();
+        hpa.version = "v2".into();
+        hpa.short_names = vec!["hpa".into()];
+        f.resources.extend([ing, hpa]);
+        f.on(|r| match (r.resource.as_str(), r.name.as_deref()) {
+            ("ingresses", _) => ok_json(json!({"metadata": {"name": "web", "namespace": "default"},
+                "spec": {"rules": [{"http": {"paths": [{"path": "/", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}})),
+            ("services", Some("web")) => ok_json(json!({"spec": {"ports": [{"port": 80}]}})),
+            ("endpointslices", _) => ok_json(json!({"items": [{"ports": [{"port": 80}], "endpoints": [{"addresses": ["10.0.0.9"]}]}]})),
+            ("horizontalpodautoscalers", _) => ok_json(json!({"metadata": {"name": "web", "namespace": "default"},
+                "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 3}})),
+            _ => ok_json(json!({"items": []})),
+        });
+        let out = run_line(&mut f, "describe ingress web").unwrap();
+        assert!(
+            out.text.contains("/   web:80 (10.0.0.9:80)\n"),
+            "{}",
+            out.text
+        );
+        let out = run_line(&mut f, "describe hpa web").unwrap();
+        assert!(out.text.contains("Reference:"), "{}", out.text);
+        assert!(out.text.contains("Deployment pods:"), "{}", out.text);
+        assert!(out.text.contains("Metrics:"), "{}", out.text);
     }
 
     #[test]

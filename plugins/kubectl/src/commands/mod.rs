@@ -11,6 +11,7 @@ pub mod delete;
 pub mod describe;
 pub mod discovery;
 pub mod events;
+pub mod explain;
 pub mod expose;
 pub mod get;
 pub mod history;
@@ -75,13 +76,11 @@ pub const SUPPORTED: &[&str] = &[
     "cluster-info",
     "wait",
     "top",
+    "explain",
 ];
 
 /// Subcommands that cannot be translated to the `kube` capability, with the reason.
-pub const NOT_POSSIBLE: &[(&str, &str)] = &[(
-    "explain",
-    "kubectl explain reads the API server's OpenAPI schema (/openapi/v3), which the kube capability cannot fetch (it sends resource requests only); use `kubectl get TYPE NAME -o yaml` to see an object's fields",
-)];
+pub const NOT_POSSIBLE: &[(&str, &str)] = &[];
 
 /// Runs one kubectl command line.
 pub fn run(words: &[String], ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
@@ -158,6 +157,7 @@ pub fn run(words: &[String], ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
         "cluster-info" => cluster::cluster_info(&p, api),
         "wait" => wait::run(&p, ctx, api),
         "top" => top::run(&p, ctx, api),
+        "explain" => explain::run(&p, api),
         _ => usage(format!("kubectl {sub} is not supported yet")),
     }
 }

@@ -18,6 +18,8 @@ pub struct Fake {
     pub resources: Vec<ResourceInfo>,
     pub ctx: Ctx,
     pub can_i: Option<AccessReview>,
+    /// OpenAPI v3 documents served by `openapi_schema`, by (group, version).
+    pub openapi: Vec<((String, String), String)>,
 }
 
 fn info(
@@ -101,7 +103,14 @@ impl Fake {
                 filtered: false,
             },
             can_i: None,
+            openapi: Vec::new(),
         }
+    }
+
+    /// Serves `doc` as the OpenAPI v3 document of `group`/`version`.
+    pub fn openapi(&mut self, group: &str, version: &str, doc: Value) {
+        self.openapi
+            .push(((group.into(), version.into()), doc.to_string()));
     }
 
     pub fn on(&mut self, h: impl FnMut(&Request) -> Result<Response, KubeError> + 'static) {
@@ -140,6 +149,16 @@ impl Api for Fake {
 
     fn server_version(&mut self) -> Result<String, KubeError> {
         Ok(r#"{"major":"1","minor":"36","gitVersion":"v1.36.4","platform":"linux/amd64"}"#.into())
+    }
+
+    fn openapi_schema(&mut self, group: &str, version: &str) -> Result<String, KubeError> {
+        self.openapi
+            .iter()
+            .find(|((g, v), _)| g == group && v == version)
+            .map(|(_, doc)| doc.clone())
+            .ok_or_else(|| {
+                KubeError::UnknownResource(format!("no OpenAPI document for {group}/{version}"))
+            })
     }
 
     fn can_i(
