@@ -68,7 +68,7 @@ e2e:
 	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	tests/cluster/demo-workloads.sh >&2; \
-	cargo test --workspace --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging -- --test-threads=1
+	cargo test --workspace --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe -- --test-threads=1
 
 python-check:
 	@tests/python/setup-venv.sh >&2

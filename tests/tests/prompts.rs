@@ -379,14 +379,22 @@ async fn resources_are_listed_read_and_audited() {
     let (text, _) = read(&c, "k8s://namespaces").await.unwrap();
     assert_no_leak("k8s://namespaces", &text);
     let v: Value = serde_json::from_str(&text).unwrap();
+    // Namespaces being deleted by earlier tests may vanish between the two reads: compare
+    // the Active ones.
     let mut got: Vec<&str> = v["namespaces"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|n| n["phase"] == "Active")
         .map(|n| n["name"].as_str().unwrap())
         .collect();
     got.sort();
-    let oracle = real_kubectl(&["get", "ns", "-o", "jsonpath={.items[*].metadata.name}"]);
+    let oracle = real_kubectl(&[
+        "get",
+        "ns",
+        "-o",
+        "jsonpath={.items[?(@.status.phase==\"Active\")].metadata.name}",
+    ]);
     let mut want: Vec<&str> = oracle.split_whitespace().collect();
     want.sort();
     assert_eq!(got, want);

@@ -211,7 +211,11 @@ async fn no_canary_reaches_the_model_through_any_tool() {
         json!({"namespace": "kap-demo", "symptom": "password rejected"}),
     ] {
         let r = call(&c, "k8s_troubleshoot", args.clone()).await.unwrap();
-        found.extend(leaks(&format!("k8s_troubleshoot {args}"), &whole(&r), &creds));
+        found.extend(leaks(
+            &format!("k8s_troubleshoot {args}"),
+            &whole(&r),
+            &creds,
+        ));
     }
     // Help: the overview and every subcommand.
     for sub in [
