@@ -55,6 +55,80 @@ pub fn split_api_version(av: &str) -> (&str, &str) {
     }
 }
 
+/// One manifest document mapped to the resource that serves it, its namespace, and the body
+/// to send (with `metadata.namespace` set for namespaced kinds), as kubectl's resource
+/// builder maps `-f` input.
+pub struct Mapped {
+    /// The resource, at the document's API version.
+    pub info: ResourceInfo,
+    /// The namespace; empty for cluster-scoped kinds.
+    pub ns: String,
+    /// The document with its namespace filled in.
+    pub body: Value,
+}
+
+/// Maps one document whose `apiVersion`, `kind` and name the caller has checked: its resource
+/// from discovery (`resources`, fetched on first use), at the document's version; its
+/// namespace: the document's, else `--namespace` (`flag_ns`), else `default_ns`, with
+/// kubectl's error when the document's namespace differs from `--namespace`.
+///
+/// `Ok(Err(line))` is kubectl's error line for this document (no mapping for the kind, the
+/// namespace mismatch, an invalid namespace); `Err` a failed discovery call.
+pub fn map_document(
+    api: &mut dyn Api,
+    resources: &mut Option<Vec<ResourceInfo>>,
+    doc: &Value,
+    flag_ns: Option<&str>,
+    default_ns: &str,
+) -> Result<Result<Mapped, String>, Failure> {
+    let av = s(doc, &["apiVersion"]);
+    let kind = s(doc, &["kind"]);
+    let name = s(doc, &["metadata", "name"]);
+    let (group, version) = split_api_version(av);
+    if resources.is_none() {
+        *resources = Some(api.api_resources()?);
+    }
+    let found = resources
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .find(|r| r.group == group && r.kind == kind)
+        .cloned();
+    let Some(mut info) = found else {
+        return Ok(Err(format!(
+            "error: resource mapping not found for name: \"{name}\" namespace: \"{}\" from \"STDIN\": no matches for kind \"{kind}\" in version \"{av}\"",
+            s(doc, &["metadata", "namespace"])
+        )));
+    };
+    info.version = version.to_string();
+    let doc_ns = s(doc, &["metadata", "namespace"]);
+    let ns = if info.namespaced {
+        match (flag_ns, doc_ns) {
+            (Some(f), d) if !d.is_empty() && d != f => {
+                return Ok(Err(format!(
+                    "error: the namespace from the provided object \"{d}\" does not match the namespace \"{f}\". You must pass '--namespace={d}' to perform this operation."
+                )));
+            }
+            (_, d) if !d.is_empty() => d.to_string(),
+            _ => default_ns.to_string(),
+        }
+    } else {
+        String::new()
+    };
+    if info.namespaced
+        && let Err(e) = validate_namespace(&ns)
+    {
+        return Ok(Err(format!("error: {e}")));
+    }
+    let mut body = doc.clone();
+    if info.namespaced
+        && let Some(m) = body.get_mut("metadata").and_then(Value::as_object_mut)
+    {
+        m.insert("namespace".into(), Value::String(ns.clone()));
+    }
+    Ok(Ok(Mapped { info, ns, body }))
+}
+
 /// Runs `kubectl apply`.
 pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
     match p.value("filename") {
@@ -126,51 +200,14 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
             report.messages.push(format!("error: {e}"));
             continue;
         }
-        let (group, version) = split_api_version(av);
-        if resources.is_none() {
-            resources = Some(api.api_resources()?);
-        }
-        let found = resources
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .find(|r| r.group == group && r.kind == kind)
-            .cloned();
-        let Some(mut info) = found else {
-            report.messages.push(format!(
-                "error: resource mapping not found for name: \"{name}\" namespace: \"{}\" from \"STDIN\": no matches for kind \"{kind}\" in version \"{av}\"",
-                s(&doc, &["metadata", "namespace"])
-            ));
-            continue;
-        };
-        info.version = version.to_string();
-        let doc_ns = s(&doc, &["metadata", "namespace"]);
-        let ns = if info.namespaced {
-            match (&flag_ns, doc_ns) {
-                (Some(f), d) if !d.is_empty() && d != f => {
-                    report.messages.push(format!(
-                        "error: the namespace from the provided object \"{d}\" does not match the namespace \"{f}\". You must pass '--namespace={d}' to perform this operation."
-                    ));
+        let Mapped { info, ns, body } =
+            match map_document(api, &mut resources, &doc, flag_ns.as_deref(), &default_ns)? {
+                Ok(m) => m,
+                Err(line) => {
+                    report.messages.push(line);
                     continue;
                 }
-                (_, d) if !d.is_empty() => d.to_string(),
-                _ => default_ns.clone(),
-            }
-        } else {
-            String::new()
-        };
-        if info.namespaced
-            && let Err(e) = validate_namespace(&ns)
-        {
-            report.messages.push(format!("error: {e}"));
-            continue;
-        }
-        let mut body = doc.clone();
-        if info.namespaced
-            && let Some(m) = body.get_mut("metadata").and_then(Value::as_object_mut)
-        {
-            m.insert("namespace".into(), Value::String(ns.clone()));
-        }
+            };
         if dry != DryRun::Client {
             let mut req = request(Verb::Patch, &info, Some(&ns), Some(name));
             req.patch_type = Some(PatchType::Apply);

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::apply::{parse_manifest, split_api_version};
+use super::apply::{Mapped, map_document, parse_manifest};
 use super::writes::{Print, create_request, port_number, values, write_query};
 use super::{DryRun, Report, namespace};
 use crate::api::{
@@ -482,51 +482,14 @@ pub fn from_manifest(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
             report.messages.push(format!("error: {e}"));
             continue;
         }
-        let (group, version) = split_api_version(av);
-        if resources.is_none() {
-            resources = Some(api.api_resources()?);
-        }
-        let Some(mut info) = resources
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .find(|r| r.group == group && r.kind == kind)
-            .cloned()
-        else {
-            report.messages.push(format!(
-                "error: resource mapping not found for name: \"{name}\" namespace: \"{}\" from \"STDIN\": no matches for kind \"{kind}\" in version \"{av}\"",
-                s(&doc, &["metadata", "namespace"])
-            ));
-            continue;
-        };
-        info.version = version.to_string();
-        let doc_ns = s(&doc, &["metadata", "namespace"]);
-        let ns = if info.namespaced {
-            match (flag_ns, doc_ns) {
-                (Some(f), d) if !d.is_empty() && d != f => {
-                    report.messages.push(format!(
-                        "error: the namespace from the provided object \"{d}\" does not match the namespace \"{f}\". You must pass '--namespace={d}' to perform this operation."
-                    ));
+        let Mapped { info, ns, body } =
+            match map_document(api, &mut resources, &doc, flag_ns, &default_ns)? {
+                Ok(m) => m,
+                Err(line) => {
+                    report.messages.push(line);
                     continue;
                 }
-                (_, d) if !d.is_empty() => d.to_string(),
-                _ => default_ns.clone(),
-            }
-        } else {
-            String::new()
-        };
-        if info.namespaced
-            && let Err(e) = validate_namespace(&ns)
-        {
-            report.messages.push(format!("error: {e}"));
-            continue;
-        }
-        let mut body = doc.clone();
-        if info.namespaced
-            && let Some(m) = body.get_mut("metadata").and_then(Value::as_object_mut)
-        {
-            m.insert("namespace".into(), Value::String(ns.clone()));
-        }
+            };
         let shown = if dry == DryRun::Client {
             body
         } else {
