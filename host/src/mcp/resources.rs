@@ -274,41 +274,21 @@ fn kube_failure(e: KubeError) -> Failure {
     }
 }
 
-/// Checks `attrs` with RBAC (as `send` in the kube capability does), recording the verdict.
+/// Checks `attrs` with RBAC ([`KubeService::authorize`], as `send` in the kube capability
+/// does), recording the verdict.
 async fn authorize(
     svc: &KubeService,
     attrs: &RequestAttributes,
     rec: &mut Record,
 ) -> Result<(), Failure> {
-    if !svc.rbac_check {
-        rec.rbac = Some("skipped");
-        return Ok(());
-    }
-    match svc.rbac.review(&svc.client, attrs).await {
-        Ok(v) if v.allowed => {
-            rec.rbac = Some("allowed");
+    match svc.authorize(attrs).await {
+        Ok(verdict) => {
+            rec.rbac = Some(verdict);
             Ok(())
         }
-        Ok(v) => {
-            rec.rbac = Some("denied");
-            let why = if v.reason.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", v.reason)
-            };
-            Err(Failure::forbidden(format!(
-                "RBAC: {} cannot {} {} at the cluster scope{why}",
-                svc.identity,
-                attrs.rbac_verb(),
-                attrs.resource_display()
-            )))
-        }
-        Err(e) => {
-            rec.rbac = Some("error");
-            Err(Failure::internal(
-                "transport-error",
-                format!("RBAC check failed: {e}"),
-            ))
+        Err((verdict, e)) => {
+            rec.rbac = Some(verdict);
+            Err(kube_failure(e))
         }
     }
 }

@@ -94,6 +94,59 @@ impl KubeService {
         })
     }
 
+    /// The RBAC pre-check of one request: a SelfSubjectAccessReview for its verb, resource,
+    /// subresource, namespace and name (cached, see [`Rbac`]). `Ok` carries the audit log's
+    /// `rbac` value, `allowed` (or `skipped` when `rbac_check` is off). `Err` carries `denied`
+    /// with a `forbidden` error naming the identity, verb, resource, name and namespace RBAC
+    /// refused (and the authorizer's reason), or `error` with a `transport` error when the
+    /// review itself failed.
+    pub async fn authorize(
+        &self,
+        attrs: &RequestAttributes,
+    ) -> Result<&'static str, (&'static str, KubeError)> {
+        if !self.rbac_check {
+            return Ok("skipped");
+        }
+        match self.rbac.review(&self.client, attrs).await {
+            Ok(v) if v.allowed => Ok("allowed"),
+            Ok(v) => {
+                let ns = attrs
+                    .namespace
+                    .as_deref()
+                    .map(|n| format!("in the namespace {n:?}"))
+                    .unwrap_or_else(|| "at the cluster scope".into());
+                let name = attrs
+                    .name
+                    .as_deref()
+                    .map(|n| format!(" {n:?}"))
+                    .unwrap_or_default();
+                let why = if v.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", v.reason)
+                };
+                let reason = format!(
+                    "RBAC: {} cannot {} {}{} {ns}{why}",
+                    self.identity,
+                    attrs.rbac_verb(),
+                    attrs.resource_display(),
+                    name
+                );
+                Err((
+                    "denied",
+                    KubeError::Forbidden(Denial {
+                        rule: "rbac.selfsubjectaccessreview".into(),
+                        reason,
+                    }),
+                ))
+            }
+            Err(e) => Err((
+                "error",
+                KubeError::Transport(format!("RBAC check failed: {e}")),
+            )),
+        }
+    }
+
     /// Executes a request that already passed the gate and RBAC.
     pub async fn execute(
         &self,
@@ -533,49 +586,17 @@ impl Host for CallState {
                 Some((rule, reason))
             }
         };
-        if svc.rbac_check {
-            match svc.rbac.review(&svc.client, &attrs).await {
-                Ok(v) if v.allowed => rec.rbac = Some("allowed"),
-                Ok(v) => {
-                    rec.rbac = Some("denied");
-                    let ns = attrs
-                        .namespace
-                        .as_deref()
-                        .map(|n| format!("in the namespace {n:?}"))
-                        .unwrap_or_else(|| "at the cluster scope".into());
-                    let name = attrs
-                        .name
-                        .as_deref()
-                        .map(|n| format!(" {n:?}"))
-                        .unwrap_or_default();
-                    let why = if v.reason.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", v.reason)
-                    };
-                    let reason = format!(
-                        "RBAC: {} cannot {} {}{} {ns}{why}",
-                        svc.identity,
-                        attrs.rbac_verb(),
-                        attrs.resource_display(),
-                        name
-                    );
-                    rec.reason = Some(reason.clone());
-                    self.audit(rec, started, "forbidden");
-                    return Err(KubeError::Forbidden(Denial {
-                        rule: "rbac.selfsubjectaccessreview".into(),
-                        reason,
-                    }));
+        match svc.authorize(&attrs).await {
+            Ok(verdict) => rec.rbac = Some(verdict),
+            Err((verdict, err)) => {
+                rec.rbac = Some(verdict);
+                let outcome = outcome_of(&err);
+                if let KubeError::Forbidden(d) = &err {
+                    rec.reason = Some(d.reason.clone());
                 }
-                Err(e) => {
-                    rec.rbac = Some("error");
-                    let err = KubeError::Transport(format!("RBAC check failed: {e}"));
-                    self.audit(rec, started, "transport-error");
-                    return Err(err);
-                }
+                self.audit(rec, started, &outcome);
+                return Err(err);
             }
-        } else {
-            rec.rbac = Some("skipped");
         }
         if let Some((rule, reason)) = confirm {
             // What would change, from the API server itself (never a guess), redacted.
