@@ -447,11 +447,7 @@ fn policy_check(a: CheckArgs) -> ExitCode {
         };
         let config = Config::load(&Overrides {
             no_default_plugins: true,
-            ..Overrides {
-                config: a.config.clone(),
-                policy: a.policy.clone(),
-                ..Overrides::default()
-            }
+            ..over.clone()
         })?;
         let context = a.context.clone().or(config.context.clone()).or_else(|| {
             kube::config::Kubeconfig::read()
