@@ -1,16 +1,7 @@
-//! kubectl's command-line grammar: which flags exist, which take values, and the parser.
-//!
-//! Parsing follows kubectl's flag library (spf13/pflag as configured by kubectl):
-//!
-//! * long flags `--flag=value` and `--flag value`; a flag with an optional value (a boolean,
-//!   or kubectl's `--dry-run`) only takes a value after `=`;
-//! * short flags `-n ns`, `-nns`, `-n=ns`, and clusters of boolean short flags (`-Aw`), where
-//!   the first flag that takes a value swallows the rest of the cluster;
-//! * `_` in a long flag name is read as `-` (kubectl's `WordSepNormalizeFunc`): `--all_namespaces`
-//!   is `--all-namespaces`;
-//! * flags may come before or after the subcommand and between arguments; `--` ends the flags
-//!   and everything after it is an argument, even words that start with `-`; a lone `-` is an
-//!   argument.
+//! kubectl's command-line grammar: which flags exist, which take values, and the flags the
+//! operator fixes. The parser is the SDK's pflag parser ([`kap_sdk::cli`], whose module
+//! documentation gives the grammar); this module holds kubectl's tables and the [`KUBECTL`]
+//! grammar, with the SDK's functions bound to it.
 //!
 //! Flags that choose the server, the credentials or the identity (`--server`/`-s`,
 //! `--token`, `--kubeconfig`, `--context`, `--as`, ...) are refused wherever they appear,
@@ -18,57 +9,8 @@
 //! looked at: the operator fixes those, not the caller. Any other flag that is not in the
 //! subcommand's table is refused as unknown, as kubectl does.
 
-use std::fmt;
-
-/// Why a command line does not parse.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CliError(pub String);
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// How a flag takes its value (pflag's `NoOptDefVal`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arity {
-    /// A boolean: `--flag`, `--flag=false`, `-f`; never takes the next word.
-    Bool,
-    /// Needs a value: `--flag v`, `--flag=v`, `-f v`, `-fv`, `-f=v`.
-    Value,
-    /// A value only after `=`; alone it means the given default (kubectl's `--dry-run`).
-    Optional(&'static str),
-}
-
-/// One flag of kubectl's command line.
-#[derive(Debug)]
-pub struct FlagSpec {
-    /// Long name, without `--`.
-    pub long: &'static str,
-    pub short: Option<char>,
-    pub arity: Arity,
-    /// Subcommands that take the flag; empty for global flags.
-    pub subs: &'static [&'static str],
-    /// One line for the help text.
-    pub help: &'static str,
-}
-
-const fn flag(
-    long: &'static str,
-    short: Option<char>,
-    arity: Arity,
-    subs: &'static [&'static str],
-    help: &'static str,
-) -> FlagSpec {
-    FlagSpec {
-        long,
-        short,
-        arity,
-        subs,
-        help,
-    }
-}
+pub use kap_sdk::cli::{Arity, CliError, FlagSpec, Parsed, normalize, parse_bool};
+use kap_sdk::cli::{Cli, flag};
 
 use Arity::{Bool, Optional, Value};
 
@@ -694,316 +636,49 @@ pub const FORBIDDEN_LONG: &[&str] = &[
 /// Short flags with the same effect (`-s` is `--server`).
 pub const FORBIDDEN_SHORT: &[(char, &str)] = &[('s', "server")];
 
-fn forbidden(name: &str) -> CliError {
-    CliError(format!(
-        "flag --{name} is not allowed: the server, credentials and identity are fixed by the operator"
-    ))
-}
-
-/// kubectl's flag-name normalization: `_` is read as `-`.
-pub fn normalize(name: &str) -> String {
-    name.replace('_', "-")
-}
+/// kubectl's grammar.
+pub static KUBECTL: Cli = Cli {
+    program: "kubectl",
+    flags: FLAGS,
+    forbidden_long: FORBIDDEN_LONG,
+    forbidden_short: FORBIDDEN_SHORT,
+    forbidden_reason: "the server, credentials and identity are fixed by the operator",
+};
 
 /// Whether `long` (normalized) names a forbidden flag.
 pub fn is_forbidden(long: &str) -> bool {
-    FORBIDDEN_LONG.contains(&long)
+    KUBECTL.is_forbidden(long)
 }
 
 /// The flags `sub` accepts: the global ones and its own.
 pub fn flags_for(sub: &str) -> impl Iterator<Item = &'static FlagSpec> + '_ {
-    FLAGS
-        .iter()
-        .filter(move |f| f.subs.is_empty() || f.subs.contains(&sub))
-}
-
-/// A parsed command line.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Parsed {
-    /// The subcommand (first argument), empty when there is none.
-    pub sub: String,
-    /// The arguments after the subcommand, in order.
-    pub args: Vec<String>,
-    /// Flags as (long name, value) in order; booleans have the value `true` or `false`.
-    pub flags: Vec<(&'static str, String)>,
-}
-
-impl Parsed {
-    /// The last value given for `long`, as pflag keeps it.
-    pub fn value(&self, long: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == long)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Whether the flag was given at all.
-    pub fn given(&self, long: &str) -> bool {
-        self.flags.iter().any(|(n, _)| *n == long)
-    }
-
-    /// A boolean flag's value (`false` when absent).
-    pub fn bool(&self, long: &str) -> bool {
-        self.value(long) == Some("true")
-    }
-
-    /// The namespace given with `-n`, if any.
-    pub fn namespace(&self) -> Option<&str> {
-        self.value("namespace")
-    }
-}
-
-/// Go's `strconv.ParseBool`, which pflag uses for boolean flags.
-pub fn parse_bool(v: &str) -> Option<bool> {
-    match v {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
+    KUBECTL.flags_for(sub)
 }
 
 /// Strips a leading `kubectl` word.
 pub fn strip_kubectl(words: &[String]) -> &[String] {
-    match words.first() {
-        Some(w) if w == "kubectl" => &words[1..],
-        _ => words,
-    }
+    KUBECTL.strip_program(words)
 }
 
-/// Refuses forbidden flags anywhere before `--`, before the subcommand is even known.
-///
-/// Long flags are checked by their normalized name. In a cluster of short flags each
-/// character is read as a flag until one that takes a value for every subcommand that knows
-/// it (`-n`, `-o`, `-l`, ...) swallows the rest; unknown and ambiguous characters (`-f` is
-/// `--follow` for `logs`) are read as flags, so `-Ashttp://x` and `-fs` are refused.
+/// Refuses forbidden flags anywhere before `--` ([`Cli::check_forbidden`]).
 pub fn check_forbidden(words: &[String]) -> Result<(), CliError> {
-    let always_value = |c: char| {
-        FLAGS.iter().any(|f| f.short == Some(c))
-            && FLAGS
-                .iter()
-                .filter(|f| f.short == Some(c))
-                .all(|f| f.arity == Value)
-    };
-    for w in words {
-        if w == "--" {
-            break;
-        }
-        if let Some(body) = w.strip_prefix("--") {
-            let name = normalize(body.split_once('=').map_or(body, |(n, _)| n));
-            if is_forbidden(&name) {
-                return Err(forbidden(&name));
-            }
-        } else if let Some(shorts) = w.strip_prefix('-') {
-            for c in shorts.chars() {
-                if c == '=' {
-                    break;
-                }
-                if let Some((_, long)) = FORBIDDEN_SHORT.iter().find(|(s, _)| *s == c) {
-                    return Err(CliError(format!(
-                        "flag -{c} (--{long}) is not allowed: the server, credentials and identity are fixed by the operator"
-                    )));
-                }
-                if always_value(c) {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(())
+    KUBECTL.check_forbidden(words)
 }
 
-/// Finds the subcommand: the first word that is not a flag or a flag's value. Value-taking
-/// is judged from all flags (a short flag that is a boolean for one subcommand and takes a
-/// value for another counts as taking a value); the real parse, with the subcommand's
-/// table, checks every word afterwards.
+/// Finds the subcommand ([`Cli::find_subcommand`]).
 pub fn find_subcommand(words: &[String]) -> Option<String> {
-    let takes_value_long = |name: &str| FLAGS.iter().any(|f| f.long == name && f.arity == Value);
-    let takes_value_short = |c: char| FLAGS.iter().any(|f| f.short == Some(c) && f.arity == Value);
-    let mut i = 0;
-    while i < words.len() {
-        let w = &words[i];
-        if w == "--" {
-            return words.get(i + 1).cloned();
-        }
-        if let Some(long) = w.strip_prefix("--") {
-            if !long.contains('=') && takes_value_long(&normalize(long)) {
-                i += 1;
-            }
-        } else if let Some(shorts) = w.strip_prefix('-').filter(|s| !s.is_empty()) {
-            let chars: Vec<char> = shorts.chars().collect();
-            for (k, &c) in chars.iter().enumerate() {
-                if takes_value_short(c) {
-                    if k + 1 == chars.len() {
-                        i += 1;
-                    }
-                    break;
-                }
-            }
-        } else {
-            return Some(w.clone());
-        }
-        i += 1;
-    }
-    None
+    KUBECTL.find_subcommand(words)
 }
 
-/// Parses `words` (after `kubectl`) with the flags of subcommand `sub` (see the module
-/// documentation for the grammar). The first argument must be `sub`.
+/// Parses `words` (after `kubectl`) with the flags of subcommand `sub`
+/// ([`Cli::parse_with`]).
 pub fn parse_with(words: &[String], sub: &str) -> Result<Parsed, CliError> {
-    let mut out = Parsed {
-        sub: sub.to_string(),
-        ..Parsed::default()
-    };
-    let mut positionals: Vec<String> = Vec::new();
-    let lookup_long = |name: &str| flags_for(sub).find(|f| f.long == name);
-    let lookup_short = |c: char| flags_for(sub).find(|f| f.short == Some(c));
-    let mut i = 0;
-    while i < words.len() {
-        let w = &words[i];
-        i += 1;
-        if w == "--" {
-            positionals.extend(words[i..].iter().cloned());
-            break;
-        }
-        if let Some(body) = w.strip_prefix("--") {
-            if body.is_empty() || body.starts_with('-') || body.starts_with('=') {
-                return Err(CliError(format!("bad flag syntax: {w}")));
-            }
-            let (raw_name, inline) = match body.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (body, None),
-            };
-            let name = normalize(raw_name);
-            if is_forbidden(&name) {
-                return Err(forbidden(&name));
-            }
-            let Some(spec) = lookup_long(&name) else {
-                return Err(unknown_long(&name, sub));
-            };
-            let value = match (spec.arity, inline) {
-                (_, Some(v)) => v,
-                (Bool, None) => "true".into(),
-                (Optional(d), None) => d.into(),
-                (Value, None) => match words.get(i) {
-                    Some(v) => {
-                        i += 1;
-                        v.clone()
-                    }
-                    None => {
-                        return Err(CliError(format!("flag needs an argument: --{}", spec.long)));
-                    }
-                },
-            };
-            out.flags.push((spec.long, check_value(spec, value)?));
-        } else if let Some(shorts) = w.strip_prefix('-').filter(|s| !s.is_empty()) {
-            // Shorthands are read in pflag's order: booleans, then at most one flag that takes
-            // the rest of the cluster (or the next word) as its value. A forbidden shorthand is
-            // refused wherever pflag would read it as a flag (`-Ashttp://x` is `-A -s http://x`);
-            // text swallowed as a value (`-nsystem`) is a value.
-            let chars: Vec<char> = shorts.chars().collect();
-            let mut k = 0;
-            while k < chars.len() {
-                let c = chars[k];
-                if let Some((_, long)) = FORBIDDEN_SHORT.iter().find(|(s, _)| *s == c) {
-                    return Err(CliError(format!(
-                        "flag -{c} (--{long}) is not allowed: the server, credentials and identity are fixed by the operator"
-                    )));
-                }
-                let Some(spec) = lookup_short(c) else {
-                    return Err(CliError(format!(
-                        "unknown shorthand flag: '{c}' in -{shorts}{}",
-                        sub_hint(sub)
-                    )));
-                };
-                let rest: String = chars[k + 1..].iter().collect();
-                let (value, consumed_rest) =
-                    if let Some(v) = rest.strip_prefix('=').filter(|_| rest.len() > 1) {
-                        (v.to_string(), true)
-                    } else {
-                        match spec.arity {
-                            Bool => ("true".to_string(), false),
-                            Optional(d) => (d.to_string(), false),
-                            Value if !rest.is_empty() => (rest.clone(), true),
-                            Value => match words.get(i) {
-                                Some(v) => {
-                                    i += 1;
-                                    (v.clone(), true)
-                                }
-                                None => {
-                                    return Err(CliError(format!(
-                                        "flag needs an argument: '{c}' in -{shorts}"
-                                    )));
-                                }
-                            },
-                        }
-                    };
-                out.flags.push((spec.long, check_value(spec, value)?));
-                if consumed_rest {
-                    break;
-                }
-                k += 1;
-            }
-        } else {
-            positionals.push(w.clone());
-        }
-    }
-    let mut pos = positionals.into_iter();
-    match pos.next() {
-        Some(first) if first == sub => {}
-        Some(first) if sub.is_empty() => out.sub = first,
-        Some(first) => {
-            return Err(CliError(format!(
-                "expected subcommand {sub:?}, found {first:?}"
-            )));
-        }
-        None if sub.is_empty() => {}
-        None => return Err(CliError(format!("missing subcommand {sub:?}"))),
-    }
-    out.args = pos.collect();
-    Ok(out)
+    KUBECTL.parse_with(words, sub)
 }
 
-fn sub_hint(sub: &str) -> String {
-    if sub.is_empty() {
-        String::new()
-    } else {
-        format!(" (see `kubectl {sub} --help` for the supported flags)")
-    }
-}
-
-fn unknown_long(name: &str, sub: &str) -> CliError {
-    if FLAGS.iter().any(|f| f.long == name) {
-        CliError(format!(
-            "unknown flag: --{name}: kubectl {sub} does not take it{}",
-            sub_hint(sub)
-        ))
-    } else {
-        CliError(format!("unknown flag: --{name}{}", sub_hint(sub)))
-    }
-}
-
-fn check_value(spec: &FlagSpec, value: String) -> Result<String, CliError> {
-    let is_bool = matches!(spec.arity, Bool) || matches!(spec.arity, Optional("true"));
-    if is_bool {
-        return match parse_bool(&value) {
-            Some(b) => Ok(b.to_string()),
-            None => Err(CliError(format!(
-                "invalid argument {value:?} for --{} flag: it takes true or false",
-                spec.long
-            ))),
-        };
-    }
-    Ok(value)
-}
-
-/// Splits and parses a whole command line: strips `kubectl`, finds the subcommand and parses
-/// the flags it takes. `help`, `--help` or `-h` anywhere are reported through `Parsed`.
+/// Parses a whole command line ([`Cli::parse`]).
 pub fn parse(words: &[String]) -> Result<Parsed, CliError> {
-    let words = strip_kubectl(words);
-    check_forbidden(words)?;
-    let sub = find_subcommand(words).unwrap_or_default();
-    parse_with(words, &sub)
+    KUBECTL.parse(words)
 }
 
 #[cfg(test)]
@@ -1011,7 +686,7 @@ mod tests {
     use super::*;
 
     fn p(line: &str) -> Result<Parsed, CliError> {
-        let words = crate::shell::tokenize(line).expect("tokenize");
+        let words = kap_sdk::shell::tokenize(line).expect("tokenize");
         parse(&words)
     }
 

@@ -8,12 +8,12 @@
 
 use serde_json::Value;
 
-use crate::api::{arr, get, i, s};
 use crate::commands::events::{interval, sort_events};
-use crate::quantity;
-use crate::table::cell_text;
-use crate::tabwriter::{DESCRIBE_MIN_WIDTH, DESCRIBE_PADDING, align};
-use crate::time;
+use kap_sdk::api::{arr, get, i, s};
+use kap_sdk::quantity;
+use kap_sdk::table::cell_text;
+use kap_sdk::tabwriter::{DESCRIBE_MIN_WIDTH, DESCRIBE_PADDING, align};
+use kap_sdk::time;
 
 /// The events part of a description: not asked for (`--show-events=false`), listed, or why
 /// they could not be listed.

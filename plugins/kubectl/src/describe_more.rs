@@ -13,8 +13,8 @@ use super::{
     EventsSection, Out, clean, detailed_conditions, int_or_string, owner, pod_template,
     selector_text, sorted, when,
 };
-use crate::api::{arr, get, i, s};
-use crate::time;
+use kap_sdk::api::{arr, get, i, s};
+use kap_sdk::time;
 
 /// Pods of a controller by phase — `[running, waiting, succeeded, failed]` — or why they
 /// could not be listed (kubectl's `getPodStatusForController`).

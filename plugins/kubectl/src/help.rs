@@ -1,15 +1,10 @@
 //! Help text (`describe_kubectl`, `kubectl help`, `--help`): what each supported subcommand
 //! does here, how it is called and the flags it takes (from [`crate::cli::FLAGS`]).
 
-use crate::cli::{Arity, flags_for};
-use crate::commands::{NOT_POSSIBLE, REFUSED, SUPPORTED};
+use kap_sdk::cli::Topic;
 
-struct Topic {
-    name: &'static str,
-    summary: &'static str,
-    usage: &'static [&'static str],
-    notes: &'static str,
-}
+use crate::catalog::{NOT_POSSIBLE, REFUSED, SUPPORTED};
+use crate::cli::KUBECTL;
 
 const TOPICS: &[Topic] = &[
     Topic {
@@ -234,23 +229,6 @@ const TOPICS: &[Topic] = &[
     },
 ];
 
-fn flag_lines(sub: &str) -> String {
-    let mut out = String::new();
-    for f in flags_for(sub) {
-        let name = match f.short {
-            Some(c) => format!("-{c}, --{}", f.long),
-            None => format!("    --{}", f.long),
-        };
-        let value = match f.arity {
-            Arity::Bool => String::new(),
-            Arity::Value => "=VALUE".into(),
-            Arity::Optional(_) => "[=VALUE]".into(),
-        };
-        out.push_str(&format!("    {name}{value}: {}\n", f.help));
-    }
-    out
-}
-
 fn overview() -> String {
     let mut s = String::from(
         "kubectl (kube-ai-proxy): kubectl command lines translated to Kubernetes API requests. No kubectl binary and no shell are involved: redirections, `;`, `&&`, command substitution and the like are refused, after `|` only the output filters grep, head, tail, wc -l, sort, uniq and jq are allowed, and the server, credentials and identity (--server, --token, --kubeconfig, --context, --as, ...) are fixed by the operator.\n\nSupported commands:\n",
@@ -273,7 +251,7 @@ fn overview() -> String {
                     .join(", ")
             )
         },
-        flag_lines("")
+        KUBECTL.flag_help("")
     ));
     s
 }
@@ -303,16 +281,7 @@ pub fn help_for(topic: &str) -> Result<String, String> {
             SUPPORTED.join(", ")
         ));
     };
-    let mut s = format!("{}\n\nUsage:\n", t.summary);
-    for u in t.usage {
-        s.push_str(&format!("  {u}\n"));
-    }
-    if !t.notes.is_empty() {
-        s.push_str(&format!("\n{}\n", t.notes));
-    }
-    s.push_str("\nFlags:\n");
-    s.push_str(&flag_lines(t.name));
-    Ok(s)
+    Ok(KUBECTL.help(t))
 }
 
 #[cfg(test)]

@@ -2,97 +2,50 @@
 //! Kubernetes API requests, run through the host's `kube` capability. No kubectl binary and no
 //! shell are involved.
 //!
-//! Layout:
-//! * [`shell`] splits the command line with POSIX quoting and refuses shell constructs;
-//! * [`filters`] runs the safe output filters after `|` (grep, head, tail, wc -l, sort, uniq,
-//!   jq) instead of a shell pipeline;
-//! * [`cli`] parses kubectl's flags and refuses server/credential/identity flags;
+//! Built on the plugin SDK ([`kap_sdk`]), which holds the WIT bindings, the kube seam
+//! ([`kap_sdk::api`]), the shell-free tokenizer and output filters, the pflag parser and the
+//! kubectl-style printers. This crate holds what is kubectl's own:
+//!
+//! * [`cli`] holds kubectl's flag table and the flags the operator fixes;
+//! * [`pipe`] adds `-o json` to a command whose output jq reads;
 //! * [`targets`] reads `TYPE NAME` / `TYPE/NAME` arguments and checks names;
-//! * [`commands`] runs each subcommand against an [`api::Api`];
-//! * [`table`], [`tabwriter`], [`describe`], [`time`], [`quantity`] print like kubectl;
-//! * [`plan`] describes a call before it runs (`plan-call`): its normalized command line and
-//!   the requests it is expected to make;
-//! * [`tool`] defines the MCP tools; this file binds them to the WIT world.
+//! * [`commands`] runs each subcommand against a [`kap_sdk::Api`];
+//! * [`describe`] prints like `kubectl describe`;
+//! * [`help`] answers `describe_kubectl`, `kubectl help` and `--help`;
+//! * [`plan`] describes a call before it runs (`plan-call`): its normalized command line, the
+//!   requests it is expected to make and its facts (`rollout-undo`);
+//! * [`troubleshoot`] runs `k8s_troubleshoot`;
+//! * [`prompts`] holds the MCP prompts;
+//! * [`tool`] defines the MCP tools; this file binds them to the SDK's [`Plugin`] trait.
 
-wit_bindgen::generate!({ world: "plugin", path: "../../wit" });
-
-pub mod api;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod describe;
-pub mod filters;
 pub mod help;
+pub mod pipe;
 pub mod plan;
-pub mod quantity;
-pub mod shell;
-pub mod table;
-pub mod tabwriter;
+pub mod prompts;
 pub mod targets;
-pub mod time;
 pub mod tool;
 pub mod troubleshoot;
 
-use exports::kube_ai_proxy::plugin::tools::{
-    Annotations, CallPlan, Guest, PlannedRequest, Tool, ToolError, ToolOutput,
+use kap_sdk::serde_json::Value;
+use kap_sdk::{
+    Annotations, Api, CallContext, CallPlan, PlannedRequest, Plugin, Prompt, PromptArgument,
+    PromptError, PromptMessage, PromptResult, Role, Tool, ToolError, ToolOutput,
 };
-use kube_ai_proxy::plugin::kube::{
-    self, AccessReview, KubeError, Request, ResourceInfo, Response, Verb,
-};
-use kube_ai_proxy::plugin::types::CallContext;
 
-#[used]
-#[unsafe(link_section = "kube-ai-proxy:manifest")]
-static MANIFEST: [u8; include_bytes!("../plugin.toml").len()] = *include_bytes!("../plugin.toml");
+/// The server instructions this plugin adds (`tools.instructions`).
+pub const INSTRUCTIONS: &str = "Use execute_kubectl with a kubectl command line (no shell; after `|` only grep, head, tail, wc -l, sort, uniq and jq); describe_kubectl explains the supported subcommands. k8s_troubleshoot finds why something in a namespace is broken.";
 
-/// The host's `kube` capability as an [`api::Api`].
-struct Host;
+/// The kubectl plugin.
+pub struct Kubectl;
 
-impl api::Api for Host {
-    fn send(&mut self, req: &Request) -> Result<Response, KubeError> {
-        kube::send(req)
-    }
-
-    fn resolve(&mut self, name: &str) -> Result<ResourceInfo, KubeError> {
-        kube::resolve(name)
-    }
-
-    fn api_resources(&mut self) -> Result<Vec<ResourceInfo>, KubeError> {
-        kube::api_resources()
-    }
-
-    fn server_version(&mut self) -> Result<String, KubeError> {
-        kube::server_version()
-    }
-
-    fn openapi_schema(&mut self, group: &str, version: &str) -> Result<String, KubeError> {
-        kube::openapi_schema(group, version)
-    }
-
-    fn can_i(
-        &mut self,
-        verb: Verb,
-        group: &str,
-        resource: &str,
-        subresource: Option<&str>,
-        namespace: Option<&str>,
-        name: Option<&str>,
-    ) -> Result<AccessReview, KubeError> {
-        kube::can_i(verb, group, resource, subresource, namespace, name)
-    }
-
-    fn now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
-    }
-}
-
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-struct Plugin;
-
-impl Guest for Plugin {
-    fn list_tools() -> Vec<Tool> {
+impl Plugin for Kubectl {
+    /// The tools of [`tool::tools`] (their schemas are built in code; the manifest's
+    /// `[[tools]]` name the same tools for reviewers).
+    fn tools() -> Vec<Tool> {
         tool::tools()
             .into_iter()
             .map(|t| Tool {
@@ -106,62 +59,144 @@ impl Guest for Plugin {
                     idempotent: t.idempotent,
                     open_world: t.open_world,
                 },
+                truncation_hint: t.truncation_hint.map(str::to_string),
             })
             .collect()
     }
 
-    fn plan_call(
-        name: String,
-        arguments: String,
-        ctx: CallContext,
-    ) -> Result<Option<CallPlan>, ToolError> {
-        match plan::plan(&name, &arguments, &ctx.default_namespace) {
-            Ok(p) => Ok(p.map(|p| CallPlan {
-                family: p.family,
-                command: p.command,
-                requests: p
-                    .requests
-                    .into_iter()
-                    .map(|r| PlannedRequest {
-                        verb: r.verb,
-                        group: r.group,
-                        resource: r.resource,
-                        subresource: r.subresource,
-                        namespace: r.namespace,
-                        name: r.name,
-                    })
-                    .collect(),
-            })),
-            Err(tool::CallError::InvalidArguments(m)) => Err(ToolError::InvalidArguments(m)),
-            Err(tool::CallError::UnknownTool(m)) => Err(ToolError::UnknownTool(m)),
-        }
+    fn call_tool(
+        name: &str,
+        args: &Value,
+        ctx: &CallContext,
+        api: &mut dyn Api,
+    ) -> Result<ToolOutput, ToolError> {
+        Ok(tool::call_value(name, args, kap_sdk::Ctx::from_call(ctx), api)?.into())
     }
 
-    fn call_tool(
-        name: String,
-        arguments: String,
-        ctx: CallContext,
-    ) -> Result<ToolOutput, ToolError> {
-        let ctx = api::Ctx {
-            default_namespace: ctx.default_namespace,
-            kube_context: ctx.kube_context,
-            manifest: None,
-            max_output_chars: ctx.max_output_chars,
-            filtered: false,
-        };
-        match tool::call(&name, &arguments, ctx, &mut Host) {
-            Ok(o) => Ok(ToolOutput {
-                text: o.text,
-                structured: o.structured.map(|v| v.to_string()),
-                is_error: o.is_error,
+    fn plan_call(
+        name: &str,
+        args: &Value,
+        ctx: &CallContext,
+    ) -> Result<Option<CallPlan>, ToolError> {
+        let plan = plan::plan_value(name, args, &ctx.default_namespace)?;
+        Ok(plan.map(|p| CallPlan {
+            family: p.family,
+            command: p.command,
+            requests: p
+                .requests
+                .into_iter()
+                .map(|r| PlannedRequest {
+                    verb: r.verb,
+                    group: r.group,
+                    resource: r.resource,
+                    subresource: r.subresource,
+                    namespace: r.namespace,
+                    name: r.name,
+                })
+                .collect(),
+            facts: p.facts,
+        }))
+    }
+
+    fn instructions() -> Option<String> {
+        Some(INSTRUCTIONS.into())
+    }
+
+    fn prompts() -> Vec<Prompt> {
+        prompts::list()
+            .into_iter()
+            .map(|p| Prompt {
+                name: p.name,
+                title: p.title,
+                description: p.description,
+                arguments: p
+                    .arguments
+                    .into_iter()
+                    .map(|a| PromptArgument {
+                        name: a.name,
+                        title: a.title,
+                        description: a.description,
+                        required: a.required,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    fn get_prompt(
+        name: &str,
+        args: &[(String, String)],
+        tools: &[String],
+    ) -> Result<PromptResult, PromptError> {
+        match prompts::get(name, args, tools) {
+            Ok(r) => Ok(PromptResult {
+                description: r.description,
+                messages: vec![PromptMessage {
+                    role: Role::User,
+                    text: r.text,
+                }],
             }),
-            Err(tool::CallError::InvalidArguments(m)) => Err(ToolError::InvalidArguments(m)),
-            Err(tool::CallError::UnknownTool(m)) => Err(ToolError::UnknownTool(m)),
+            Err(prompts::PromptErr::UnknownPrompt(m)) => Err(PromptError::UnknownPrompt(m)),
+            Err(prompts::PromptErr::InvalidArguments(m)) => Err(PromptError::InvalidArguments(m)),
         }
     }
 }
 
-// Exported only in the component: on a native target (unit tests) the export symbols, whose
-// names contain `:` and `@`, cannot be linked into the cdylib, and nothing would call them.
-#[cfg(target_arch = "wasm32")]
-export!(Plugin);
+kap_sdk::export_plugin!(Kubectl, "../plugin.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kap_sdk::Manifest;
+
+    #[test]
+    fn plugin_binding() {
+        let tools = Kubectl::tools();
+        let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+        // The manifest's `[[tools]]` name the same tools, in the same order.
+        let manifest =
+            kap_sdk::manifest::tools(std::str::from_utf8(Kubectl::MANIFEST).unwrap()).unwrap();
+        let declared: Vec<&str> = manifest.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, declared);
+        assert_eq!(
+            tools[0].truncation_hint.as_deref(),
+            Some("narrow the request, e.g. with -n, -l, --field-selector, --tail or -o name")
+        );
+        assert!(
+            Kubectl::instructions()
+                .unwrap()
+                .starts_with("Use execute_kubectl")
+        );
+        let ctx = CallContext {
+            request_id: "1".into(),
+            kube_context: "kind-test".into(),
+            default_namespace: "default".into(),
+            timeout_ms: 1000,
+            max_output_chars: 1000,
+            process: None,
+        };
+        let args = kap_sdk::serde_json::json!({"command": "rollout undo deploy/web"});
+        let plan = Kubectl::plan_call("execute_kubectl", &args, &ctx)
+            .unwrap()
+            .unwrap();
+        assert_eq!(plan.facts, ["rollout-undo"]);
+        assert!(matches!(
+            Kubectl::plan_call("nope", &args, &ctx),
+            Err(ToolError::UnknownTool(_))
+        ));
+        let mut fake = kap_sdk::testing::FakeApi::new();
+        let out = Kubectl::call_tool(
+            "execute_kubectl",
+            &kap_sdk::serde_json::json!({"command": "config current-context"}),
+            &ctx,
+            &mut fake,
+        )
+        .unwrap();
+        assert_eq!(out.text, "kind-test\n");
+        assert!(!Kubectl::prompts().is_empty());
+        assert!(matches!(
+            Kubectl::get_prompt("nope", &[], &[]),
+            Err(PromptError::UnknownPrompt(_))
+        ));
+    }
+}

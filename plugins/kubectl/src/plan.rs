@@ -3,7 +3,7 @@
 //! matched against, and the Kubernetes requests the call is expected to make.
 //!
 //! The command line goes through the same steps as the call ([`crate::tool::call`],
-//! [`crate::commands::run`]): the JSON arguments, [`crate::filters::split_command`], the leading
+//! [`crate::commands::run`]): the JSON arguments, [`kap_sdk::filters::split_command`], the leading
 //! `kubectl`, the forbidden flags, the subcommand, refused and unsupported subcommands,
 //! [`crate::cli::parse_with`], the namespace check and `TYPE NAME` / `TYPE/NAME` arguments
 //! ([`crate::targets::parse_targets`]). An error at any of these steps is the call's own
@@ -74,14 +74,15 @@
 //! stage is the kubectl command, and the output filters after an unquoted `|` (`| grep x`) are
 //! checked but are not part of the normalized command. When the first filter is `jq`, the
 //! command is the one that runs: `get pods | jq .` is `kubectl get pod --output=json ...`
-//! ([`filters::Pipeline::command_words`]).
+//! ([`crate::pipe::command_words`]).
 
-use crate::api::{Failure, Verb};
 use crate::cli::{self, Arity, Parsed};
 use crate::commands::{self, DryRun};
+use crate::help;
 use crate::targets::{self, Target};
 use crate::tool::{self, CallError};
-use crate::{filters, help};
+use kap_sdk::api::{Failure, Verb};
+use kap_sdk::filters;
 
 /// The command family of every plan this plugin makes.
 pub const FAMILY: &str = "kubectl";
@@ -95,7 +96,14 @@ pub struct Plan {
     pub command: String,
     /// The requests the call is expected to make, in order.
     pub requests: Vec<PlannedRequest>,
+    /// What the call stands for beyond its requests (the WIT `call-plan.facts`):
+    /// [`ROLLOUT_UNDO`] for `rollout undo`, else empty.
+    pub facts: Vec<String>,
 }
+
+/// The fact of a `rollout undo` (it restores an older pod template; the host's policy asks
+/// for confirmation: `default.confirm-rollout-undo`).
+pub const ROLLOUT_UNDO: &str = "rollout-undo";
 
 /// One request a call is expected to make (the WIT `planned-request`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -575,10 +583,17 @@ impl Builder<'_> {
         let mut parts = vec![FAMILY.to_string()];
         parts.extend(self.words.iter().map(|w| quote(w)));
         parts.extend(self.flags());
+        let facts =
+            if self.words.len() >= 2 && self.words[0] == "rollout" && self.words[1] == "undo" {
+                vec![ROLLOUT_UNDO.to_string()]
+            } else {
+                Vec::new()
+            };
         Plan {
             family: FAMILY.into(),
             command: parts.join(" "),
             requests: self.requests,
+            facts,
         }
     }
 
@@ -796,7 +811,7 @@ impl Builder<'_> {
             return Ok(());
         };
         for doc in docs {
-            let field = |path: &[&str]| crate::api::s(&doc, path).to_string();
+            let field = |path: &[&str]| kap_sdk::api::s(&doc, path).to_string();
             let (av, kind, name) = (
                 field(&["apiVersion"]),
                 field(&["kind"]),
@@ -1092,7 +1107,7 @@ impl Builder<'_> {
 fn failure(f: Failure) -> CallError {
     match f {
         Failure::Usage(m) | Failure::Message(m) => CallError::InvalidArguments(m),
-        Failure::Kube(e) => CallError::InvalidArguments(crate::api::kube_error_text(&e)),
+        Failure::Kube(e) => CallError::InvalidArguments(kap_sdk::api::kube_error_text(&e)),
     }
 }
 
@@ -1107,6 +1122,7 @@ fn help_plan(topic: &str) -> Result<Plan, CallError> {
         family: FAMILY.into(),
         command,
         requests: Vec::new(),
+        facts: Vec::new(),
     })
 }
 
@@ -1117,6 +1133,16 @@ fn help_plan(topic: &str) -> Result<Plan, CallError> {
 pub fn plan(
     name: &str,
     arguments: &str,
+    default_namespace: &str,
+) -> Result<Option<Plan>, CallError> {
+    plan_value(name, &tool::parse(arguments)?, default_namespace)
+}
+
+/// [`plan`] with the arguments already read as JSON (as [`kap_sdk::Plugin::plan_call`] gets
+/// them).
+pub fn plan_value(
+    name: &str,
+    arguments: &serde_json::Value,
     default_namespace: &str,
 ) -> Result<Option<Plan>, CallError> {
     if name != "execute_kubectl" {
@@ -1149,9 +1175,8 @@ pub fn plan(
             "`command` is empty: give a kubectl command such as `get pods`".into(),
         ));
     }
-    let words = pipeline
-        .command_words(&words)
-        .map_err(CallError::InvalidArguments)?;
+    let words =
+        crate::pipe::command_words(&pipeline, &words).map_err(CallError::InvalidArguments)?;
     plan_words(&words, manifest.as_deref(), default_namespace).map(Some)
 }
 
@@ -1305,13 +1330,28 @@ mod tests {
 
     /// Plans with the grammar of `cli`, whether `commands` runs the subcommand yet or not.
     fn built(command: &str, manifest: Option<&str>) -> Plan {
-        let words = crate::shell::tokenize(command).unwrap();
+        let words = kap_sdk::shell::tokenize(command).unwrap();
         let p = cli::parse_with(&words, &words[0]).unwrap_or_else(|e| panic!("{command}: {e}"));
         build(&p, manifest, DEFAULT_NS).unwrap()
     }
 
     fn norm(command: &str) -> String {
         plan_of(command).command
+    }
+
+    #[test]
+    fn rollout_undo_is_a_fact() {
+        assert_eq!(
+            plan_of("rollout undo deploy/web -n a").facts,
+            [ROLLOUT_UNDO]
+        );
+        assert_eq!(
+            plan_of("rollout undo deploy/web --to-revision=2").facts,
+            [ROLLOUT_UNDO]
+        );
+        assert!(plan_of("rollout restart deploy/web").facts.is_empty());
+        assert!(plan_of("get pods").facts.is_empty());
+        assert!(plan_of("help rollout").facts.is_empty());
     }
 
     fn err(command: &str) -> String {

@@ -4,8 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::api::{Api, CmdResult, Ctx, Failure, Outcome, kube_error_json, kube_error_text};
-use crate::{commands, filters, help};
+use crate::{commands, help};
+use kap_sdk::api::{Api, CmdResult, Ctx, Failure, Outcome, kube_error_json, kube_error_text};
+use kap_sdk::filters;
 
 /// A tool definition (mapped to the WIT `tool` record in `lib.rs`).
 pub struct ToolDef {
@@ -17,6 +18,9 @@ pub struct ToolDef {
     pub destructive: bool,
     pub idempotent: bool,
     pub open_world: bool,
+    /// What the host suggests when the answer is cut at the client's budget (the WIT
+    /// `tool.truncation-hint`).
+    pub truncation_hint: Option<&'static str>,
 }
 
 /// Why a call could not run (mapped to the WIT `tool-error`).
@@ -46,6 +50,9 @@ pub fn tools() -> Vec<ToolDef> {
             destructive: true,
             idempotent: false,
             open_world: true,
+            truncation_hint: Some(
+                "narrow the request, e.g. with -n, -l, --field-selector, --tail or -o name",
+            ),
         },
         ToolDef {
             name: "describe_kubectl",
@@ -61,6 +68,7 @@ pub fn tools() -> Vec<ToolDef> {
             destructive: false,
             idempotent: true,
             open_world: false,
+            truncation_hint: Some("ask for one command, e.g. `get` or `logs`"),
         },
         ToolDef {
             name: "k8s_troubleshoot",
@@ -79,6 +87,7 @@ pub fn tools() -> Vec<ToolDef> {
             destructive: false,
             idempotent: true,
             open_world: false,
+            truncation_hint: Some("narrow it to one workload with `kind` and `name`"),
         },
     ]
 }
@@ -109,16 +118,36 @@ pub fn outcome_of(r: CmdResult) -> Result<Outcome, CallError> {
     }
 }
 
-/// The arguments as a JSON object (empty arguments are `{}`); also used by [`crate::plan`].
-pub fn object(arguments: &str) -> Result<serde_json::Map<String, Value>, CallError> {
-    let v: Value = if arguments.trim().is_empty() {
-        json!({})
-    } else {
-        serde_json::from_str(arguments)
-            .map_err(|e| CallError::InvalidArguments(format!("arguments are not JSON: {e}")))?
-    };
-    match v {
-        Value::Object(m) => Ok(m),
+/// Reads an `arguments` string as the SDK does ([`kap_sdk::parse_arguments`]: empty
+/// arguments are `{}`).
+pub fn parse(arguments: &str) -> Result<Value, CallError> {
+    kap_sdk::parse_arguments(arguments).map_err(CallError::from)
+}
+
+impl From<kap_sdk::ToolError> for CallError {
+    fn from(e: kap_sdk::ToolError) -> Self {
+        match e {
+            kap_sdk::ToolError::UnknownTool(m) => CallError::UnknownTool(m),
+            kap_sdk::ToolError::InvalidArguments(m) | kap_sdk::ToolError::Failed(m) => {
+                CallError::InvalidArguments(m)
+            }
+        }
+    }
+}
+
+impl From<CallError> for kap_sdk::ToolError {
+    fn from(e: CallError) -> Self {
+        match e {
+            CallError::InvalidArguments(m) => kap_sdk::ToolError::InvalidArguments(m),
+            CallError::UnknownTool(m) => kap_sdk::ToolError::UnknownTool(m),
+        }
+    }
+}
+
+/// The arguments as a JSON object; also used by [`crate::plan`].
+pub fn object(arguments: &Value) -> Result<serde_json::Map<String, Value>, CallError> {
+    match arguments {
+        Value::Object(m) => Ok(m.clone()),
         _ => Err(CallError::InvalidArguments(
             "arguments must be a JSON object".into(),
         )),
@@ -139,10 +168,20 @@ pub fn opt_string(
     }
 }
 
-/// Runs one tool call.
+/// Runs one tool call with its `arguments` string (tests; see [`call_value`]).
 pub fn call(
     name: &str,
     arguments: &str,
+    ctx: Ctx,
+    api: &mut dyn Api,
+) -> Result<Outcome, CallError> {
+    call_value(name, &parse(arguments)?, ctx, api)
+}
+
+/// Runs one tool call with its arguments read as JSON.
+pub fn call_value(
+    name: &str,
+    arguments: &Value,
     mut ctx: Ctx,
     api: &mut dyn Api,
 ) -> Result<Outcome, CallError> {
@@ -171,8 +210,7 @@ pub fn call(
                     "`command` is empty: give a kubectl command such as `get pods`".into(),
                 ));
             }
-            let words = pipeline
-                .command_words(&words)
+            let words = crate::pipe::command_words(&pipeline, &words)
                 .map_err(CallError::InvalidArguments)?;
             ctx.filtered = !pipeline.is_empty();
             Ok(pipeline.run_on(outcome_of(commands::run(&words, &ctx, api))?))
@@ -358,7 +396,7 @@ mod tests {
     fn pipes_lead_to_filters_only() {
         let mut f = Fake::new();
         f.on(|r| {
-            assert!(matches!(r.output, crate::api::OutputFormat::Json));
+            assert!(matches!(r.output, kap_sdk::api::OutputFormat::Json));
             ok_json(json!({"items": [
                 {"metadata": {"name": "web-1"}, "status": {"phase": "Running"}},
                 {"metadata": {"name": "db-0"}, "status": {"phase": "Pending"}}

@@ -5,11 +5,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{DryRun, Report, namespace};
-use crate::api::{
-    Api, CmdResult, Ctx, Failure, PatchType, ResourceInfo, Verb, kind_group, request, s, usage,
-};
 use crate::cli::Parsed;
 use crate::targets::{validate_name, validate_namespace};
+use kap_sdk::api::{
+    Api, CmdResult, Ctx, Failure, PatchType, ResourceInfo, Verb, kind_group, request, s, usage,
+};
 
 /// Splits a manifest into objects: YAML documents (JSON is YAML), empty documents skipped,
 /// `kind: List` flattened into its items, as kubectl reads `-f`.
@@ -240,7 +240,7 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
 mod tests {
     use super::super::testing::{Fake, ok_json, run_line};
     use super::*;
-    use crate::api::Verb;
+    use kap_sdk::api::Verb;
     use serde_json::json;
 
     const MANIFEST: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n---\n---\n{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"team\"}}\n";

@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use super::{namespace, resolve};
-use crate::api::{Api, CmdResult, Ctx, Failure, Outcome, Verb, usage};
 use crate::cli::Parsed;
 use crate::targets::validate_name;
+use kap_sdk::api::{Api, CmdResult, Ctx, Failure, Outcome, Verb, usage};
 
 /// Maps an RBAC verb to the WIT verb; `watch` and the others a tool cannot use are refused.
 pub fn verb(v: &str) -> Result<Verb, Failure> {
@@ -119,7 +119,7 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{Fake, run_line};
-    use crate::api::AccessReview;
+    use kap_sdk::api::AccessReview;
 
     #[test]
     fn can_i() {

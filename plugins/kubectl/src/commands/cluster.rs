@@ -3,12 +3,12 @@
 
 use serde_json::Value;
 
-use crate::api::{
+use crate::cli::Parsed;
+use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, Verb, arr, core, list_items, request, s, send_json,
     usage,
 };
-use crate::cli::Parsed;
-use crate::tabwriter;
+use kap_sdk::tabwriter;
 
 /// The stand-in for the API server's address, which the plugin is not told.
 pub const SERVER: &str = "<server>";
@@ -134,7 +134,7 @@ pub fn get_contexts(p: &Parsed, ctx: &Ctx) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{Fake, ok_json, run_line};
-    use crate::api::Verb;
+    use kap_sdk::api::Verb;
     use serde_json::json;
 
     #[test]

@@ -8,11 +8,11 @@ use serde_json::{Map, Value, json};
 use super::apply::{Mapped, map_document, parse_manifest};
 use super::writes::{Print, create_request, port_number, values, write_query};
 use super::{DryRun, Report, namespace};
-use crate::api::{
-    Api, CmdResult, Ctx, Failure, Outcome, ResourceInfo, Verb, core, request, s, send_json, usage,
-};
 use crate::cli::Parsed;
 use crate::targets::{validate_name, validate_namespace};
+use kap_sdk::api::{
+    Api, CmdResult, Ctx, Failure, Outcome, ResourceInfo, Verb, core, request, s, send_json, usage,
+};
 
 /// kubectl's field manager for `create`.
 pub const FIELD_MANAGER: &str = "kubectl-create";
@@ -519,9 +519,9 @@ pub fn from_manifest(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
 mod tests {
     use super::super::testing::{Fake, ok_json, run_line};
     use super::*;
-    use crate::api::Verb;
+    use kap_sdk::api::Verb;
 
-    fn body(r: &crate::api::Request) -> Value {
+    fn body(r: &kap_sdk::api::Request) -> Value {
         serde_json::from_str(r.body.as_deref().unwrap()).unwrap()
     }
 

@@ -5,11 +5,11 @@
 
 use super::get::resolve_targets;
 use super::{DryRun, Report, namespace, refuse_flags};
-use crate::api::{
-    Api, CmdResult, Ctx, Failure, Outcome, Verb, is_not_found, list_items, request, s, usage,
-};
 use crate::cli::Parsed;
 use crate::targets::parse_targets;
+use kap_sdk::api::{
+    Api, CmdResult, Ctx, Failure, Outcome, Verb, is_not_found, list_items, request, s, usage,
+};
 
 /// kubectl's `--cascade` values as a `propagationPolicy`.
 pub fn propagation(v: &str) -> Result<&'static str, Failure> {
@@ -139,7 +139,7 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{Fake, not_found, ok_json, run_line};
-    use crate::api::Verb;
+    use kap_sdk::api::Verb;
     use serde_json::json;
 
     #[test]

@@ -7,13 +7,13 @@ use serde_json::Value;
 
 use super::get::resolve_targets;
 use super::{Report, namespace, refuse_files};
-use crate::api::{
-    Api, CmdResult, Ctx, Failure, KubeError, ResourceInfo, Verb, arr, core, is_not_found,
-    kube_error_text, list_items, request, s, send_json, usage,
-};
 use crate::cli::Parsed;
 use crate::describe::{self, EventsSection, more};
 use crate::targets::parse_targets;
+use kap_sdk::api::{
+    Api, CmdResult, Ctx, Failure, KubeError, ResourceInfo, Verb, arr, core, is_not_found,
+    kube_error_text, list_items, request, s, send_json, usage,
+};
 
 /// Most objects one `describe TYPE` describes (each may cost several requests).
 pub const MAX_OBJECTS: usize = 20;
@@ -109,7 +109,7 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
             text.push_str(&m);
             text.push('\n');
         }
-        return Ok(crate::api::Outcome::text(text));
+        return Ok(kap_sdk::api::Outcome::text(text));
     }
     report.finish()
 }
@@ -133,7 +133,7 @@ pub fn fetch_events(api: &mut dyn Api, info: &ResourceInfo, obj: &Value) -> Even
     let ns = (info.namespaced && !ns.is_empty()).then_some(ns);
     Some(match list_items(api, &events, ns, q) {
         Ok(items) => Ok(items),
-        Err(Failure::Kube(e)) => Err(crate::api::kube_error_text(&e)),
+        Err(Failure::Kube(e)) => Err(kap_sdk::api::kube_error_text(&e)),
         Err(Failure::Message(m) | Failure::Usage(m)) => Err(m),
     })
 }
@@ -302,7 +302,7 @@ fn describe_one(
                 let version = if o.get("apiVersion").is_some() {
                     None
                 } else {
-                    Some(crate::api::api_version(&info.group, &info.version))
+                    Some(kap_sdk::api::api_version(&info.group, &info.version))
                 };
                 if let Some(v) = version {
                     o.insert("apiVersion".into(), Value::String(v));
@@ -315,7 +315,7 @@ fn describe_one(
             let mut obj = obj.clone();
             if let Some(o) = obj.as_object_mut() {
                 o.entry("apiVersion").or_insert_with(|| {
-                    Value::String(crate::api::api_version(&info.group, &info.version))
+                    Value::String(kap_sdk::api::api_version(&info.group, &info.version))
                 });
                 o.entry("kind")
                     .or_insert_with(|| Value::String(info.kind.clone()));
@@ -429,9 +429,10 @@ mod tests {
     #[test]
     fn describe_ingress_and_hpa_fetch_what_they_need() {
         let mut f = Fake::new();
-        let mut ing = crate::api::core("ingresses", "Ingress", true);
+        let mut ing = kap_sdk::api::core("ingresses", "Ingress", true);
         ing.group = "networking.k8s.io".into();
-        let mut hpa = crate::api::core("horizontalpodautoscalers", "HorizontalPodAutoscaler", true);
+        let mut hpa =
+            kap_sdk::api::core("horizontalpodautoscalers", "HorizontalPodAutoscaler", true);
         hpa.group = "autoscaling".into();
         hpa.version = "v2".into();
         hpa.short_names = vec!["hpa".into()];

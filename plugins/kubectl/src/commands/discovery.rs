@@ -3,9 +3,9 @@
 use serde_json::{Value, json};
 
 use super::{pretty_json, to_yaml};
-use crate::api::{Api, CmdResult, Failure, Outcome, ResourceInfo, api_version, usage};
 use crate::cli::Parsed;
-use crate::tabwriter;
+use kap_sdk::api::{Api, CmdResult, Failure, Outcome, ResourceInfo, api_version, usage};
+use kap_sdk::tabwriter;
 
 /// The client version this plugin reports.
 pub const CLIENT_VERSION: &str = "kube-ai-proxy kubectl plugin 0.1.0";

@@ -4,12 +4,12 @@
 use serde_json::{Value, json};
 
 use super::{namespace, pretty_json, refuse_flags, resolve, strip_managed_fields, to_yaml};
-use crate::api::{Api, CmdResult, Ctx, Failure, Outcome, core, list_items, s, usage};
 use crate::cli::Parsed;
-use crate::table::cell_text;
-use crate::tabwriter;
 use crate::targets::validate_name;
-use crate::time;
+use kap_sdk::api::{Api, CmdResult, Ctx, Failure, Outcome, core, list_items, s, usage};
+use kap_sdk::table::cell_text;
+use kap_sdk::tabwriter;
+use kap_sdk::time;
 
 /// When an event last happened (kubectl's sort key): the series' last observation, else
 /// `lastTimestamp`, else `eventTime`.

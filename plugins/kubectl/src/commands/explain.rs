@@ -14,8 +14,8 @@
 
 use serde_json::Value;
 
-use crate::api::{Api, CmdResult, Failure, KubeError, Outcome, ResourceInfo, usage};
 use crate::cli::Parsed;
+use kap_sdk::api::{Api, CmdResult, Failure, KubeError, Outcome, ResourceInfo, usage};
 
 /// How deep the walks of the document may nest (a guard for hostile documents; real schemas
 /// stay far below it).

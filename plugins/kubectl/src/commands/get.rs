@@ -13,7 +13,7 @@
 //! `--sort-by` and output filters (`| grep`, `| jq`) need the whole list, as kubectl reads
 //! every chunk: then every page is read, up to [`MAX_WHOLE_LIST`] objects.
 
-mod jsonpath;
+use kap_sdk::jsonpath;
 
 use std::fmt::Write as _;
 
@@ -22,14 +22,14 @@ use serde_json::{Value, json};
 use super::{
     Report, events, namespace, pretty_json, refuse_flags, resolve, strip_managed_fields, to_yaml,
 };
-use crate::api::{
+use crate::cli::{self, Arity, Parsed};
+use crate::targets::{Target, parse_targets};
+use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, KubeError, Outcome, OutputFormat, Request, ResourceInfo, Verb,
     api_version, is_not_found, kind_group, kube_error_text, request, usage,
 };
-use crate::cli::{self, Arity, Parsed};
-use crate::table::{TableOptions, print_table};
-use crate::tabwriter;
-use crate::targets::{Target, parse_targets};
+use kap_sdk::table::{TableOptions, print_table};
+use kap_sdk::tabwriter;
 
 /// The `-o` forms of `get`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -850,7 +850,7 @@ fn custom_columns<'a>(
             let values: Vec<String> = results
                 .iter()
                 .flatten()
-                .map(|v| crate::table::cell_text(&Value::String(jsonpath::go_sprint(v))))
+                .map(|v| kap_sdk::table::cell_text(&Value::String(jsonpath::go_sprint(v))))
                 .collect();
             row.push(if results.first().is_none_or(Vec::is_empty) {
                 "<none>".to_string()
@@ -866,7 +866,7 @@ fn custom_columns<'a>(
 #[cfg(test)]
 mod tests {
     use super::super::testing::{Fake, ok_json, run_line};
-    use crate::api::Verb;
+    use kap_sdk::api::Verb;
     use serde_json::json;
 
     fn pod_table(rows: &[(&str, &str)]) -> serde_json::Value {
@@ -992,7 +992,7 @@ mod tests {
     fn json_list_fills_kind() {
         let mut f = Fake::new();
         f.on(|r| {
-            assert!(matches!(r.output, crate::api::OutputFormat::Json));
+            assert!(matches!(r.output, kap_sdk::api::OutputFormat::Json));
             ok_json(json!({"kind": "DeploymentList", "items": [{"metadata": {"name": "web", "managedFields": [{}]}}]}))
         });
         let out = run_line(&mut f, "get deploy -o json").unwrap();
@@ -1068,7 +1068,7 @@ mod tests {
     fn jsonpath_output() {
         let mut f = Fake::new();
         f.on(|r| {
-            assert!(matches!(r.output, crate::api::OutputFormat::Json));
+            assert!(matches!(r.output, kap_sdk::api::OutputFormat::Json));
             ok_json(two_pods())
         });
         let out = run_line(&mut f, "get pods -o jsonpath={.items[*].metadata.name}").unwrap();
@@ -1134,7 +1134,7 @@ mod tests {
         );
         let e = run_line(&mut f, "get pods -o name --sort-by=.nope").unwrap_err();
         assert!(
-            matches!(&e, crate::api::Failure::Message(m) if m == "couldn't find any field with path \"{.nope}\" in the list of objects"),
+            matches!(&e, kap_sdk::api::Failure::Message(m) if m == "couldn't find any field with path \"{.nope}\" in the list of objects"),
             "{e:?}"
         );
         let e = run_line(&mut f, "get pods -o json --sort-by=.metadata").unwrap_err();
@@ -1192,7 +1192,7 @@ mod tests {
     }
 
     /// The value of query parameter `key`.
-    fn query(r: &crate::api::Request, key: &str) -> Option<String> {
+    fn query(r: &kap_sdk::api::Request, key: &str) -> Option<String> {
         r.query
             .iter()
             .find(|(k, _)| k == key)
@@ -1243,7 +1243,7 @@ mod tests {
         );
         let next = out.text.lines().last().unwrap();
         let cmd = &next[next.find("kubectl").unwrap()..next.find("; or").unwrap()];
-        let words = crate::shell::tokenize(cmd).unwrap();
+        let words = kap_sdk::shell::tokenize(cmd).unwrap();
         assert_eq!(words[3], "-l");
         assert_eq!(words[4], "app in (a,b)");
     }
@@ -1355,7 +1355,7 @@ mod tests {
         });
         let e = run_line(&mut f, "get pods -o name --sort-by=.metadata.name").unwrap_err();
         assert!(
-            matches!(&e, crate::api::Failure::Message(m) if m.starts_with("there are more than 10000 pods")),
+            matches!(&e, kap_sdk::api::Failure::Message(m) if m.starts_with("there are more than 10000 pods")),
             "{e:?}"
         );
         assert_eq!(f.requests.len(), 20);
@@ -1423,17 +1423,15 @@ mod tests {
         assert!(err(&mut f, "get pods web --continue=t").contains("one resource type"));
         assert!(f.requests.is_empty());
         f.on(|_| {
-            Err(crate::api::KubeError::Api(
-                crate::kube_ai_proxy::plugin::kube::ApiError {
-                    code: 410,
-                    reason: "Expired".into(),
-                    message: "The provided continue parameter is too old".into(),
-                },
-            ))
+            Err(kap_sdk::api::KubeError::Api(kap_sdk::ApiError {
+                code: 410,
+                reason: "Expired".into(),
+                message: "The provided continue parameter is too old".into(),
+            }))
         });
         let e = run_line(&mut f, "get pods --continue=old").unwrap_err();
         assert!(
-            matches!(&e, crate::api::Failure::Message(m) if m.contains("Error from server (Expired)") && m.contains("list again without --continue")),
+            matches!(&e, kap_sdk::api::Failure::Message(m) if m.contains("Error from server (Expired)") && m.contains("list again without --continue")),
             "{e:?}"
         );
     }

@@ -9,13 +9,13 @@ use serde_json::{Map, Value, json};
 
 use super::writes::selector_text;
 use super::{DryRun, namespace, refuse_flags, resolve};
-use crate::api::{
+use crate::cli::Parsed;
+use crate::targets::parse_targets;
+use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, PatchType, Verb, arr, kind_group, list_items, request,
     s, send_json, usage,
 };
-use crate::cli::Parsed;
-use crate::tabwriter::{DESCRIBE_MIN_WIDTH, DESCRIBE_PADDING, align};
-use crate::targets::parse_targets;
+use kap_sdk::tabwriter::{DESCRIBE_MIN_WIDTH, DESCRIBE_PADDING, align};
 
 /// The annotation holding a ReplicaSet's revision.
 pub const REVISION: &str = "deployment.kubernetes.io/revision";

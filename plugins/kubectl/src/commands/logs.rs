@@ -12,13 +12,13 @@ use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 
 use super::{namespace, refuse_flags};
-use crate::api::{
+use crate::cli::Parsed;
+use crate::targets::validate_name;
+use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, OutputFormat, Verb, arr, core, request, s, send_json,
     usage,
 };
-use crate::cli::Parsed;
-use crate::targets::validate_name;
-use crate::time;
+use kap_sdk::time;
 
 /// kubectl's choice of container when `-c` is absent: the
 /// `kubectl.kubernetes.io/default-container` annotation, else the first container.

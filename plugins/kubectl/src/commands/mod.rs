@@ -1,6 +1,6 @@
 //! kubectl subcommands, translated to capability requests (no kubectl binary).
 //!
-//! [`run`] takes the words of a command line (already split by [`crate::shell`]), parses
+//! [`run`] takes the words of a command line (already split by [`kap_sdk::shell`]), parses
 //! them with [`crate::cli`] and runs the subcommand against an [`Api`].
 
 pub mod apply;
@@ -29,58 +29,14 @@ pub mod writes;
 
 use serde_json::Value;
 
-use crate::api::{
-    Api, CmdResult, Ctx, Failure, KubeError, Outcome, ResourceInfo, kube_error_text, usage,
-};
 use crate::cli::{self, Parsed};
 use crate::help;
 use crate::targets;
+use kap_sdk::api::{
+    Api, CmdResult, Ctx, Failure, KubeError, Outcome, ResourceInfo, kube_error_text, usage,
+};
 
-/// Subcommands that are refused by design: they open interactive or streaming sessions,
-/// copy files or edit in an editor, none of which a tool call can do safely.
-pub const REFUSED: &[&str] = &[
-    "exec",
-    "port-forward",
-    "cp",
-    "attach",
-    "proxy",
-    "debug",
-    "edit",
-];
-
-/// Subcommands this plugin runs.
-pub const SUPPORTED: &[&str] = &[
-    "get",
-    "describe",
-    "logs",
-    "events",
-    "scale",
-    "delete",
-    "apply",
-    "rollout",
-    "api-resources",
-    "api-versions",
-    "version",
-    "auth",
-    "config",
-    "create",
-    "patch",
-    "label",
-    "annotate",
-    "set",
-    "expose",
-    "autoscale",
-    "cordon",
-    "uncordon",
-    "drain",
-    "cluster-info",
-    "wait",
-    "top",
-    "explain",
-];
-
-/// Subcommands that cannot be translated to the `kube` capability, with the reason.
-pub const NOT_POSSIBLE: &[(&str, &str)] = &[];
+pub use crate::catalog::{NOT_POSSIBLE, REFUSED, SUPPORTED};
 
 /// Runs one kubectl command line.
 pub fn run(words: &[String], ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
@@ -292,28 +248,4 @@ impl Report {
     }
 }
 
-/// Removes `metadata.managedFields`, as kubectl does unless `--show-managed-fields`.
-pub fn strip_managed_fields(v: &mut Value) {
-    if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-        m.remove("managedFields");
-    }
-}
-
-/// JSON with four-space indentation, as kubectl prints `-o json`.
-pub fn pretty_json(v: &Value) -> String {
-    use serde::Serialize;
-    let mut buf = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-    if v.serialize(&mut ser).is_err() {
-        return v.to_string();
-    }
-    let mut s = String::from_utf8(buf).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-/// YAML as kubectl prints `-o yaml`.
-pub fn to_yaml(v: &Value) -> String {
-    serde_yaml_ng::to_string(v).unwrap_or_else(|e| format!("# cannot print as YAML: {e}\n"))
-}
+pub use kap_sdk::printing::{pretty_json, strip_managed_fields, to_yaml};

@@ -12,12 +12,12 @@ use serde_json::{Value, json};
 
 use super::wait::{pause, wait_limit};
 use super::{DryRun, Report};
-use crate::api::{
+use crate::cli::Parsed;
+use crate::targets::validate_name;
+use kap_sdk::api::{
     Api, CmdResult, Failure, KubeError, PatchType, ResourceInfo, Verb, arr, core, is_not_found,
     kube_error_text, list_items, request, s, send_json, usage,
 };
-use crate::cli::Parsed;
-use crate::targets::validate_name;
 
 fn nodes_info() -> ResourceInfo {
     core("nodes", "Node", false)

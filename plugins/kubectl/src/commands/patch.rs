@@ -7,9 +7,9 @@ use serde_json::Value;
 use super::get::resolve_targets;
 use super::writes::{Print, write_query};
 use super::{DryRun, Report, namespace, refuse_flags};
-use crate::api::{Api, CmdResult, Ctx, Failure, PatchType, Verb, request, s, send_json, usage};
 use crate::cli::Parsed;
 use crate::targets::parse_targets;
+use kap_sdk::api::{Api, CmdResult, Ctx, Failure, PatchType, Verb, request, s, send_json, usage};
 
 /// kubectl's field manager for `patch`.
 pub const FIELD_MANAGER: &str = "kubectl-patch";
@@ -128,7 +128,7 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{Fake, ok_json, run_line};
-    use crate::api::{PatchType, Verb};
+    use kap_sdk::api::{PatchType, Verb};
     use serde_json::json;
 
     #[test]

@@ -5,13 +5,13 @@
 use serde_json::{Value, json};
 
 use super::{DryRun, namespace, refuse_flags, resolve};
-use crate::api::{
+use crate::cli::Parsed;
+use crate::targets::parse_targets;
+use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, PatchType, ResourceInfo, Verb, get, i, kind_group,
     request, s, send_json, usage,
 };
-use crate::cli::Parsed;
-use crate::targets::parse_targets;
-use crate::time;
+use kap_sdk::time;
 
 /// One status check: the message and whether the rollout is complete; `Err` when it failed.
 pub fn status_message(kind: &str, obj: &Value) -> Result<(String, bool), String> {

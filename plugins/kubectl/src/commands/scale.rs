@@ -5,11 +5,11 @@ use serde_json::json;
 
 use super::get::resolve_targets;
 use super::{DryRun, Report, namespace, refuse_flags};
-use crate::api::{
-    Api, CmdResult, Ctx, Failure, PatchType, Verb, i, kind_group, request, send_json, usage,
-};
 use crate::cli::Parsed;
 use crate::targets::parse_targets;
+use kap_sdk::api::{
+    Api, CmdResult, Ctx, Failure, PatchType, Verb, i, kind_group, request, send_json, usage,
+};
 
 /// Runs `kubectl scale`.
 pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
@@ -102,7 +102,7 @@ pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{Fake, ok_json, run_line};
-    use crate::api::{PatchType, Verb};
+    use kap_sdk::api::{PatchType, Verb};
     use serde_json::json;
 
     #[test]

@@ -7,14 +7,14 @@
 use serde_json::Value;
 
 use super::namespace;
-use crate::api::{
+use crate::cli::Parsed;
+use crate::targets::validate_name;
+use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, KubeError, Outcome, ResourceInfo, Verb, core, get, is_not_found,
     list_items, request, s, send_json, usage,
 };
-use crate::cli::Parsed;
-use crate::quantity::parse_milli;
-use crate::tabwriter::{GET_MIN_WIDTH, GET_PADDING, align};
-use crate::targets::validate_name;
+use kap_sdk::quantity::parse_milli;
+use kap_sdk::tabwriter::{GET_MIN_WIDTH, GET_PADDING, align};
 
 /// kubectl's message when the Metrics API is not served.
 pub const NOT_AVAILABLE: &str = "error: Metrics API not available";

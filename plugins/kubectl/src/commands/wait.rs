@@ -9,13 +9,13 @@ use serde_json::Value;
 
 use super::get::resolve_targets;
 use super::{Report, namespace};
-use crate::api::{
+use crate::cli::Parsed;
+use crate::targets::parse_targets;
+use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, ResourceInfo, Verb, arr, i, is_not_found, kind_group, list_items,
     request, s, send_json, usage,
 };
-use crate::cli::Parsed;
-use crate::targets::parse_targets;
-use crate::time::parse_duration_secs;
+use kap_sdk::time::parse_duration_secs;
 
 /// The longest a command waits, whatever `--timeout` says: the host ends a call after its
 /// own time limit (300 s by default), and an answer is better than a timeout.

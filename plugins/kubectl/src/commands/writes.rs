@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::{DryRun, pretty_json, strip_managed_fields, to_yaml};
-use crate::api::{Failure, Request, ResourceInfo, Verb, kind_group, request, s, usage};
 use crate::cli::Parsed;
+use kap_sdk::api::{Failure, Request, ResourceInfo, Verb, kind_group, request, s, usage};
 
 /// How a write command prints what it wrote (kubectl's `PrintFlags` with an operation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use super::fetch::Snapshot;
-use crate::api::{arr, get, i, s};
-use crate::time;
+use kap_sdk::api::{arr, get, i, s};
+use kap_sdk::time;
 
 /// How bad a finding is. Ordered: `Info < Warning < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::api::{Api, Failure, ResourceInfo, core, kube_error_text, list_items};
+use kap_sdk::api::{Api, Failure, ResourceInfo, core, kube_error_text, list_items};
 
 /// Everything the analyzers look at, as the API server returned it (`items` of each list).
 #[derive(Debug, Clone, Default)]

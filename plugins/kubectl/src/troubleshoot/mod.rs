@@ -21,9 +21,9 @@ use serde_json::{Map, Value, json};
 pub use analyze::{Category, Finding, Severity};
 pub use fetch::Snapshot;
 
-use crate::api::{Api, Outcome, arr, s};
 use crate::targets::{validate_name, validate_namespace};
 use analyze::{name, owner_chain, selector_matches};
+use kap_sdk::api::{Api, Outcome, arr, s};
 
 /// The host's default answer budget (`K8S_MCP_MAX_OUTPUT`), used when the call context's
 /// `max-output-chars` is not passed down.

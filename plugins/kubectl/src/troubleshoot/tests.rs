@@ -727,8 +727,8 @@ fn driver_lists_known_gvrs_never_secrets_and_reports_refusals() {
         "could not read nodes: Error from server (Forbidden): nodes is forbidden: User \"bob\" cannot list resource \"nodes\" in API group \"\" at the cluster scope"
     );
     for r in &f.requests {
-        assert!(matches!(r.verb, crate::api::Verb::List), "{r:?}");
-        assert!(matches!(r.output, crate::api::OutputFormat::Json));
+        assert!(matches!(r.verb, kap_sdk::api::Verb::List), "{r:?}");
+        assert!(matches!(r.output, kap_sdk::api::OutputFormat::Json));
         assert_ne!(r.resource, "secrets");
     }
     let gvr: Vec<String> = f

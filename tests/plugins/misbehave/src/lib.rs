@@ -9,57 +9,30 @@
 //! with buffers in linear memory: the shadow stack runs out and the access below address 0
 //! traps), `huge_output` (returns a 50 MB string), `output_over_budget` (returns one
 //! character more than the output budget),
-//! `capability_flood` (calls `kube::send` until the host's per-call cap refuses),
+//! `capability_flood` (calls `kube.send` until the host's per-call cap refuses),
 //! `read_host_files` (tries to read and write the host's files), `read_env` (reads the
 //! environment and arguments), `open_socket` (tries to reach the API server directly over TCP).
 //! Every tool reports what it observed as text, so the tests can check that nothing leaked.
 
-wit_bindgen::generate!({ world: "plugin", path: "../../../wit" });
-
-use exports::kube_ai_proxy::plugin::tools::{
-    Annotations, CallPlan, Guest, Tool, ToolError, ToolOutput,
+use kap_sdk::serde_json::Value;
+use kap_sdk::{
+    Api, CallContext, KubeError, Plugin, Request, Response, ToolError, ToolOutput, Verb,
 };
-use kube_ai_proxy::plugin::kube::{self, KubeError, OutputFormat, Request, Verb};
-use kube_ai_proxy::plugin::types::CallContext;
 
-#[used]
-#[unsafe(link_section = "kube-ai-proxy:manifest")]
-static MANIFEST: [u8; include_bytes!("../plugin.toml").len()] = *include_bytes!("../plugin.toml");
+/// The misbehaving plugin; its tools are the manifest's `[[tools]]`.
+pub struct Misbehave;
 
-struct Misbehave;
-
-fn tool(name: &str, description: &str) -> Tool {
-    Tool {
-        name: name.into(),
-        title: None,
-        description: description.into(),
-        input_schema: r#"{"type":"object","properties":{}}"#.into(),
-        annotations: Annotations {
-            read_only: false,
-            destructive: false,
-            idempotent: false,
-            open_world: true,
-        },
-    }
-}
+kap_sdk::export_plugin!(Misbehave, "../plugin.toml");
 
 fn request(verb: Verb, resource: &str, namespace: &str, name: Option<&str>) -> Request {
-    Request {
-        verb,
-        group: String::new(),
-        version: "v1".into(),
-        resource: resource.into(),
-        subresource: None,
-        namespace: Some(namespace.into()),
-        name: name.map(Into::into),
-        query: vec![],
-        body: None,
-        patch_type: None,
-        output: OutputFormat::Json,
+    let req = Request::new(verb, "", "v1", resource).namespace(namespace);
+    match name {
+        Some(n) => req.name(n),
+        None => req,
     }
 }
 
-fn describe(r: Result<kube::Response, KubeError>) -> String {
+fn describe(r: Result<Response, KubeError>) -> String {
     match r {
         Ok(resp) => format!("ok {}", resp.status),
         Err(KubeError::Denied(d)) => format!("denied rule={} reason={}", d.rule, d.reason),
@@ -69,66 +42,14 @@ fn describe(r: Result<kube::Response, KubeError>) -> String {
     }
 }
 
-impl Guest for Misbehave {
-    fn list_tools() -> Vec<Tool> {
-        vec![
-            tool("spin", "Loops forever."),
-            tool("exceed_grant", "Attempts requests outside its grant."),
-            tool(
-                "list_pods",
-                "Lists pods in the default namespace (inside its grant).",
-            ),
-            tool("memory_bomb", "Allocates memory until it fails."),
-            tool("trap", "Panics."),
-            tool(
-                "stdout_flood",
-                "Writes 1 MiB of fake JSON-RPC to stdout, then answers.",
-            ),
-            tool(
-                "stderr_flood",
-                "Writes 1 MiB to stderr, then answers with what the writes returned.",
-            ),
-            tool("deep_recursion", "Recurses without bound."),
-            tool(
-                "deep_recursion_frames",
-                "Recurses without bound with a buffer in every frame.",
-            ),
-            tool("huge_output", "Returns a 50 MB string."),
-            tool(
-                "output_over_budget",
-                "Returns one character more than the host's output budget.",
-            ),
-            tool(
-                "capability_flood",
-                "Lists pods until the host refuses, then reports how many calls succeeded.",
-            ),
-            tool(
-                "read_host_files",
-                "Tries to read /etc/passwd, / and /proc/self/environ, and to write /tmp.",
-            ),
-            tool("read_env", "Reads environment variables and arguments."),
-            tool(
-                "open_socket",
-                "Tries to open TCP connections to 127.0.0.1:<port> (argument `port`).",
-            ),
-        ]
-    }
-
-    /// No tool here has a command form.
-    fn plan_call(
-        _name: String,
-        _arguments: String,
-        _ctx: CallContext,
-    ) -> Result<Option<CallPlan>, ToolError> {
-        Ok(None)
-    }
-
+impl Plugin for Misbehave {
     fn call_tool(
-        name: String,
-        arguments: String,
-        ctx: CallContext,
+        name: &str,
+        args: &Value,
+        ctx: &CallContext,
+        api: &mut dyn Api,
     ) -> Result<ToolOutput, ToolError> {
-        let text = match name.as_str() {
+        let text = match name {
             "spin" => {
                 let mut x: u64 = 0;
                 loop {
@@ -136,13 +57,13 @@ impl Guest for Misbehave {
                 }
             }
             "exceed_grant" => {
-                let del = describe(kube::send(&request(
+                let del = describe(api.send(&request(
                     Verb::Delete,
                     "pods",
                     &ctx.default_namespace,
                     Some("victim"),
                 )));
-                let sec = describe(kube::send(&request(
+                let sec = describe(api.send(&request(
                     Verb::List,
                     "secrets",
                     &ctx.default_namespace,
@@ -150,12 +71,9 @@ impl Guest for Misbehave {
                 )));
                 format!("delete pod: {del}\nlist secrets: {sec}")
             }
-            "list_pods" => describe(kube::send(&request(
-                Verb::List,
-                "pods",
-                &ctx.default_namespace,
-                None,
-            ))),
+            "list_pods" => {
+                describe(api.send(&request(Verb::List, "pods", &ctx.default_namespace, None)))
+            }
             "memory_bomb" => {
                 let mut hoard: Vec<Vec<u8>> = Vec::new();
                 loop {
@@ -195,10 +113,10 @@ impl Guest for Misbehave {
             "deep_recursion_frames" => format!("recursed {} levels", recurse_with_frames(0)),
             "huge_output" => lines(HUGE_OUTPUT),
             "output_over_budget" => lines(ctx.max_output_chars as usize + 1),
-            "capability_flood" => return Ok(capability_flood(&ctx)),
+            "capability_flood" => return Ok(capability_flood(ctx, api)),
             "read_host_files" => read_host_files(),
             "read_env" => read_env(),
-            "open_socket" => open_socket(port_argument(&arguments)),
+            "open_socket" => open_socket(port_argument(args)),
             other => return Err(ToolError::UnknownTool(other.into())),
         };
         Ok(ToolOutput {
@@ -259,13 +177,13 @@ fn lines(len: usize) -> String {
 }
 
 /// Lists pods until a call fails, then makes three more calls to show the refusal sticks.
-fn capability_flood(ctx: &CallContext) -> ToolOutput {
+fn capability_flood(ctx: &CallContext, api: &mut dyn Api) -> ToolOutput {
     let list = request(Verb::List, "pods", &ctx.default_namespace, None);
     let mut succeeded = 0u32;
     let mut first_error = None;
     // Bounded so a host without a cap ends in its timeout, not in an endless loop here.
     for _ in 0..100_000 {
-        match kube::send(&list) {
+        match api.send(&list) {
             Ok(_) => succeeded += 1,
             Err(e) => {
                 first_error = Some(e);
@@ -280,7 +198,7 @@ fn capability_flood(ctx: &CallContext) -> ToolOutput {
             is_error: false,
         };
     };
-    let after: Vec<String> = (0..3).map(|_| describe(kube::send(&list))).collect();
+    let after: Vec<String> = (0..3).map(|_| describe(api.send(&list))).collect();
     ToolOutput {
         text: format!(
             "succeeded={succeeded}\nthen: {}\nafter: {}",
@@ -346,18 +264,11 @@ fn read_env() -> String {
     out.join("\n")
 }
 
-/// The `port` member of the arguments object (digits only; no JSON parser in this plugin).
-fn port_argument(arguments: &str) -> u16 {
-    arguments
-        .split_once("\"port\"")
-        .and_then(|(_, rest)| {
-            let digits: String = rest
-                .trim_start_matches([':', ' '])
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            digits.parse().ok()
-        })
+/// The `port` member of the arguments object (443 when absent or not a port number).
+fn port_argument(args: &Value) -> u16 {
+    args.get("port")
+        .and_then(Value::as_u64)
+        .and_then(|p| u16::try_from(p).ok())
         .unwrap_or(443)
 }
 
@@ -388,7 +299,3 @@ fn open_socket(port: u16) -> String {
     });
     out.join("\n")
 }
-
-// Exported only in the component (native unit-test builds cannot link the export symbols).
-#[cfg(target_arch = "wasm32")]
-export!(Misbehave);

@@ -1,22 +1,33 @@
-//! The seam between the commands and the host: the [`Api`] trait (implemented over the WIT
-//! `kube` imports in `lib.rs`, and by a fake in tests), request helpers, and how failures are
-//! reported in kubectl's words.
+//! The seam between a plugin's code and the host: the [`Api`] trait (implemented over the WIT
+//! imports by [`crate::Host`], and by [`crate::testing::FakeApi`] in native tests), request
+//! helpers, list reading, and how failures are reported in kubectl's words
+//! ([`kube_error_text`]: `Error from server (NotFound): pods "x" not found`).
 
 use serde_json::{Value, json};
 
-pub use crate::kube_ai_proxy::plugin::kube::{
-    AccessReview, KubeError, OutputFormat, PatchType, Request, ResourceInfo, Response, Verb,
+pub use crate::{
+    AccessReview, KubeError, Level, OutputFormat, PatchType, ProcessError, Request, ResourceInfo,
+    Response, RunOutput, RunRequest, Verb,
 };
 
-/// The Kubernetes capability as the commands see it (the WIT `kube` interface, plus a clock).
+/// The host's capabilities as a plugin's code sees them: the WIT `kube` interface, a clock,
+/// and the `process`, `progress` and `log` imports (with defaults, so a fake need not
+/// provide them). Every kube call passes the host's grant, policy and RBAC check; a refusal
+/// is a [`KubeError`] value.
 pub trait Api {
+    /// Sends one request (`kube.send`).
     fn send(&mut self, req: &Request) -> Result<Response, KubeError>;
+    /// Resolves a resource as typed (`po`, `deploy`, `deployments.apps`) with discovery
+    /// (`kube.resolve`).
     fn resolve(&mut self, name: &str) -> Result<ResourceInfo, KubeError>;
+    /// Every resource discovery knows (`kube.api-resources`).
     fn api_resources(&mut self) -> Result<Vec<ResourceInfo>, KubeError>;
+    /// The API server's `/version` answer as JSON (`kube.server-version`).
     fn server_version(&mut self) -> Result<String, KubeError>;
     /// The OpenAPI v3 document of one group version as JSON (`group` empty for core), as
     /// `kubectl explain` reads it from `/openapi/v3`.
     fn openapi_schema(&mut self, group: &str, version: &str) -> Result<String, KubeError>;
+    /// An access review (`kubectl auth can-i`, `kube.can-i`).
     #[allow(clippy::too_many_arguments)]
     fn can_i(
         &mut self,
@@ -29,6 +40,21 @@ pub trait Api {
     ) -> Result<AccessReview, KubeError>;
     /// Seconds since the Unix epoch (for ages and `restartedAt`).
     fn now(&self) -> i64;
+
+    /// Runs one granted program (`process.run`). Default: refused as not granted.
+    fn run_process(&mut self, req: &RunRequest) -> Result<RunOutput, ProcessError> {
+        Err(ProcessError::NotGranted(req.program.clone()))
+    }
+
+    /// Reports progress of a long call (`progress.report`). Default: ignored.
+    fn progress(&mut self, done: u64, total: Option<u64>, message: Option<&str>) {
+        let _ = (done, total, message);
+    }
+
+    /// Logs one message to the host's log (`log.log`). Default: ignored.
+    fn log(&mut self, level: Level, message: &str) {
+        let _ = (level, message);
+    }
 }
 
 /// What the host told the plugin about the call, plus the tool's extra arguments.
@@ -51,6 +77,17 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The context of a call as the host gave it (no `manifest`, not filtered).
+    pub fn from_call(ctx: &crate::CallContext) -> Ctx {
+        Ctx {
+            default_namespace: ctx.default_namespace.clone(),
+            kube_context: ctx.kube_context.clone(),
+            manifest: None,
+            max_output_chars: ctx.max_output_chars,
+            filtered: false,
+        }
+    }
+
     /// The answer budget in characters: `max_output_chars`, or 100000 (the host's default
     /// `K8S_MCP_MAX_OUTPUT`) when unknown.
     pub fn budget(&self) -> usize {
@@ -64,12 +101,16 @@ impl Ctx {
 /// A command's answer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
+    /// The text the model reads.
     pub text: String,
+    /// Structured content (MCP `structuredContent`).
     pub structured: Option<Value>,
+    /// The command ran but failed (MCP `isError`).
     pub is_error: bool,
 }
 
 impl Outcome {
+    /// A plain text answer.
     pub fn text(text: impl Into<String>) -> Self {
         Outcome {
             text: text.into(),
@@ -96,7 +137,18 @@ impl From<KubeError> for Failure {
     }
 }
 
+/// A command's result.
 pub type CmdResult = Result<Outcome, Failure>;
+
+impl From<Outcome> for crate::ToolOutput {
+    fn from(o: Outcome) -> Self {
+        crate::ToolOutput {
+            text: o.text,
+            structured: o.structured.map(|v| v.to_string()),
+            is_error: o.is_error,
+        }
+    }
+}
 
 /// A usage error.
 pub fn usage<T>(msg: impl Into<String>) -> Result<T, Failure> {
@@ -172,23 +224,9 @@ pub fn request(
     namespace: Option<&str>,
     name: Option<&str>,
 ) -> Request {
-    Request {
-        verb,
-        group: info.group.clone(),
-        version: info.version.clone(),
-        resource: info.resource.clone(),
-        subresource: None,
-        namespace: if info.namespaced {
-            namespace.map(str::to_string)
-        } else {
-            None
-        },
-        name: name.map(str::to_string),
-        query: Vec::new(),
-        body: None,
-        patch_type: None,
-        output: OutputFormat::Json,
-    }
+    let mut req = Request::of(verb, info).namespace_if(info.namespaced, namespace);
+    req.name = name.map(str::to_string);
+    req
 }
 
 /// A `ResourceInfo` for a core/v1 resource that need not be resolved (events, pods, ...).

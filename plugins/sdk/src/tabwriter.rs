@@ -5,11 +5,14 @@
 //! padded. A column is aligned over a block of consecutive lines that all have a cell in it,
 //! so a line without tabs (a section heading in `describe`) ends the block, as in Go.
 
-/// `kubectl get`'s tabwriter settings (`printers.GetNewTabWriter`).
+/// `kubectl get`'s tabwriter settings (`printers.GetNewTabWriter`): minimum cell width.
 pub const GET_MIN_WIDTH: usize = 6;
+/// Padding of `kubectl get`'s columns.
 pub const GET_PADDING: usize = 3;
-/// `kubectl describe`'s tabwriter settings (`tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)`).
+/// `kubectl describe`'s tabwriter settings (`tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)`):
+/// minimum cell width.
 pub const DESCRIBE_MIN_WIDTH: usize = 0;
+/// Padding of `kubectl describe`'s columns.
 pub const DESCRIBE_PADDING: usize = 2;
 
 struct Writer<'a> {

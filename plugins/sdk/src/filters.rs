@@ -1,8 +1,9 @@
-//! Safe output filters after `|` in `execute_kubectl`: instead of a shell pipeline, a short
-//! list of text filters implemented here (no program is ever started).
+//! Safe output filters after `|` (in kubectl's `execute_kubectl` and any plugin that takes a
+//! command line): instead of a shell pipeline, a short list of text filters implemented here
+//! (no program is ever started).
 //!
 //! `get pods -A | grep -i crash | wc -l` is split by [`crate::shell::pipeline`] with POSIX
-//! quoting; the first stage is the kubectl command, every later stage must be one of:
+//! quoting; the first stage is the command (kubectl's, helm's, ...), every later stage must be one of:
 //!
 //! | filter | options | follows |
 //! | --- | --- | --- |
@@ -59,7 +60,7 @@ use regex::{Regex, RegexBuilder};
 use serde_json::json;
 
 use crate::api::Outcome;
-use crate::{cli, shell};
+use crate::shell;
 
 /// The most bytes one filter stage may print; the rest is cut at a line boundary.
 pub const MAX_OUTPUT: usize = 1 << 20;
@@ -122,38 +123,6 @@ impl Pipeline {
     /// Whether the first filter is jq, which reads the command's output as JSON.
     pub fn wants_json(&self) -> bool {
         matches!(self.filters.first(), Some(Filter::Jq(_)))
-    }
-
-    /// The command's words, with `-o json` added when jq comes first and the command (`get`,
-    /// `events`, `version`) prints JSON with `-o json` and has no `-o` of its own. Another
-    /// `-o` than `json` is refused: jq could not read it.
-    pub fn command_words(&self, words: &[String]) -> Result<Vec<String>, String> {
-        if !self.wants_json() {
-            return Ok(words.to_vec());
-        }
-        let rest = cli::strip_kubectl(words);
-        let sub = cli::find_subcommand(rest).unwrap_or_default();
-        if !matches!(sub.as_str(), "get" | "events" | "version") {
-            return Ok(words.to_vec());
-        }
-        let Ok(parsed) = cli::parse_with(rest, &sub) else {
-            // The command reports its own usage error.
-            return Ok(words.to_vec());
-        };
-        if parsed.bool("help") {
-            return Ok(words.to_vec());
-        }
-        match parsed.value("output") {
-            None => {
-                let mut out = vec!["-o".to_string(), "json".to_string()];
-                out.extend(rest.iter().cloned());
-                Ok(out)
-            }
-            Some("json") => Ok(words.to_vec()),
-            Some(other) => Err(format!(
-                "jq reads JSON, but the command prints `-o {other}`: use `-o json`, or leave -o out (it is then added for jq)"
-            )),
-        }
     }
 
     /// Runs the filters over `input`, one after the other.
@@ -1714,34 +1683,6 @@ mod tests {
         assert!(out.len() <= MAX_OUTPUT + 100);
         let out = ok("grep -n x | head -n 2", &"x\n".repeat(MAX_OUTPUT));
         assert!(out.starts_with("1:x\n2:x\n[output cut"), "{out}");
-    }
-
-    #[test]
-    fn command_words_add_json_for_jq() {
-        let words = |c: &str| {
-            let (w, p) = split_command(c).unwrap();
-            p.command_words(&w)
-        };
-        assert_eq!(
-            words("kubectl get pods -n x | jq .").unwrap(),
-            ["-o", "json", "get", "pods", "-n", "x"]
-        );
-        assert_eq!(
-            words("get pods -o json | jq .").unwrap(),
-            ["get", "pods", "-o", "json"]
-        );
-        assert!(
-            words("get pods -o yaml | jq .")
-                .unwrap_err()
-                .contains("-o json")
-        );
-        assert_eq!(words("get pods | grep x | jq .").unwrap(), ["get", "pods"]);
-        assert_eq!(words("logs web | jq .").unwrap(), ["logs", "web"]);
-        assert_eq!(words("version | jq .").unwrap(), ["-o", "json", "version"]);
-        assert_eq!(
-            words("get pods --bogus | jq .").unwrap(),
-            ["get", "pods", "--bogus"]
-        );
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! Timestamps: RFC 3339 parsing and formatting, and kubectl's short ages (`5s`, `3m`, `2h`,
 //! `4d`), computed without any time library.
+//!
+//! Our own code on purpose: kubectl's exact formats are the point (apimachinery's
+//! `duration.HumanDuration` with its rounding steps, Go's RFC 1123Z layout), and a time crate
+//! (`jiff`, `humantime`) would bring its own spellings and size to every plugin for the few
+//! functions needed here.
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {

@@ -28,8 +28,11 @@ pub struct TableOptions {
 /// One printed table: header, rows, and the rows as JSON objects for structured output.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Printed {
+    /// The column headers, upper-cased as kubectl prints them.
     pub header: Vec<String>,
+    /// The cells of each row.
     pub rows: Vec<Vec<String>>,
+    /// Each row as a JSON object keyed by column name.
     pub items: Vec<Value>,
 }
 

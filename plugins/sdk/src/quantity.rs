@@ -1,5 +1,8 @@
 //! Kubernetes resource quantities (`100m`, `1.5`, `128Mi`, `1G`), enough for the resource
 //! tables of `kubectl describe node`: parsing to thousandths of a unit and printing back.
+//!
+//! Our own code on purpose: the printed form follows apimachinery's `resource.Quantity`
+//! canonical spelling as kubectl shows it (`250m`, `128Mi`), which is the point here.
 
 /// Parses a quantity to thousandths of its unit (millicores for CPU, millibytes for memory),
 /// rounding up as Kubernetes does. `None` when it is not a quantity.
