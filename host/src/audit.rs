@@ -71,16 +71,20 @@ pub struct Record {
     pub digest: String,
     pub arguments: Option<Value>,
     pub capability: Option<&'static str>,
-    pub verb: Option<String>,
-    pub group: Option<String>,
-    pub resource: Option<String>,
-    pub subresource: Option<String>,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
+    /// What a capability record is about; its fields are written at the top level of the
+    /// record, after a `subject` key naming the variant (`kube`, `discovery`,
+    /// `resource-read`, `process`). `None` on tool-call records.
+    #[serde(flatten)]
+    pub subject: Option<Subject>,
     pub decision: Option<&'static str>,
     pub rule: Option<String>,
     pub reason: Option<String>,
     pub rbac: Option<&'static str>,
+    /// The effects the gate found in the server-side dry run (`scale-to-zero`,
+    /// `garbage-collector-delete`, `eviction`, `api-interception`, `kube-system-write`), when
+    /// any; see `crate::policy::EFFECTS`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effects: Option<Vec<&'static str>>,
     /// The confirmation outcome: `accepted`, `declined`, `cancelled`, `not-confirmed`,
     /// `unavailable`, `failed`, `input-required`, `dry-run-failed`.
     pub confirmation: Option<String>,
@@ -125,12 +129,8 @@ impl Record {
         }
     }
 
-    /// A record for one capability decision on a Kubernetes request.
-    pub fn capability(
-        caller: &Caller,
-        capability: &'static str,
-        attrs: &RequestAttributes,
-    ) -> Record {
+    /// A record for one capability decision on `subject`.
+    pub fn capability(caller: &Caller, capability: &'static str, subject: Subject) -> Record {
         Record {
             time: now_rfc3339(),
             kind: "capability",
@@ -140,15 +140,41 @@ impl Record {
             plugin: caller.plugin.clone(),
             digest: caller.digest.clone(),
             capability: Some(capability),
-            verb: Some(attrs.verb.clone()),
-            group: Some(attrs.group.clone()),
-            resource: Some(attrs.resource.clone()),
-            subresource: attrs.subresource.clone(),
-            namespace: attrs.namespace.clone(),
-            name: attrs.name.clone(),
+            subject: Some(subject),
             ..Record::default()
         }
     }
+}
+
+/// What one capability record is about (the audit record's `subject`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "subject", rename_all = "kebab-case")]
+pub enum Subject {
+    /// A Kubernetes API request (`kube.send`, `kube.can-i`): the API server's request
+    /// attributes (`verb`, `group`, `version`, `resource`, `subresource`, `namespace`, `name`).
+    Kube(RequestAttributes),
+    /// A discovery-level read (`kube.resolve`, `kube.api-resources`, `kube.server-version`,
+    /// `kube.openapi-schema`): `target` is the name resolved or the path read.
+    Discovery {
+        /// The resource name asked for, or the path read (`/version`, `/openapi/v3/...`).
+        target: String,
+    },
+    /// An MCP resource read by the host (`resources/read`): the URI and the request it
+    /// makes, as Kubernetes request attributes.
+    ResourceRead {
+        /// The MCP resource URI, e.g. `k8s://namespaces`.
+        uri: String,
+        /// The request the read makes.
+        #[serde(flatten)]
+        request: RequestAttributes,
+    },
+    /// A program run (`process.run`): the granted program name and its argument vector.
+    Process {
+        /// The program name as granted, e.g. `helm`.
+        program: String,
+        /// The argument vector, without the program name.
+        args: Vec<String>,
+    },
 }
 
 // ---------------------------------------------------------------------------------------
@@ -759,7 +785,7 @@ mod tests {
         let log = AuditLog::open(&path).unwrap();
         log.write(&Record::tool_call(&caller(), 1.5, "ok")).unwrap();
         let attrs = RequestAttributes {
-            verb: "get".into(),
+            verb: crate::verb::Verb::Get,
             group: "".into(),
             version: "v1".into(),
             resource: "pods".into(),
@@ -767,7 +793,7 @@ mod tests {
             namespace: Some("default".into()),
             name: None,
         };
-        let mut rec = Record::capability(&caller(), "kube.send", &attrs);
+        let mut rec = Record::capability(&caller(), "kube.send", Subject::Kube(attrs));
         rec.decision = Some("deny");
         log.write(&rec).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -786,6 +812,8 @@ mod tests {
         );
         assert_eq!(lines[1]["decision"], "deny");
         assert_eq!(lines[1]["namespace"], "default");
+        assert_eq!(lines[1]["subject"], "kube");
+        assert!(lines[0].get("subject").is_none(), "{}", lines[0]);
         assert_eq!(lines[1]["seq"], 2);
         assert_eq!(
             lines[1]["prev_hash"],

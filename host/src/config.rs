@@ -91,19 +91,7 @@ pub struct Impersonate {
     pub groups: Vec<String>,
 }
 
-/// What the operator grants one plugin (by plugin name). Absent capabilities are denied.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Grant {
-    /// When set (`sha256:<hex>`), the grant applies only to a plugin with this digest; a
-    /// plugin of the same name with another digest gets nothing.
-    pub digest: Option<String>,
-    /// The Kubernetes API scope granted.
-    pub kube: Option<KubeScope>,
-    /// Whether the plugin may write to the host's log.
-    #[serde(default)]
-    pub log: bool,
-}
+pub use crate::plugins::manifest::Grant;
 
 /// Command-line overrides (from `serve` and `plugins` flags).
 #[derive(Debug, Default, Clone)]
@@ -120,6 +108,9 @@ pub struct Overrides {
     pub no_default_plugins: bool,
     /// `--policy FILE`: the policy file (YAML).
     pub policy: Option<PathBuf>,
+    /// `--require-all-plugins`: a plugin that fails to load stops the server (by default it
+    /// is skipped with a loud error and listed as failed).
+    pub require_all_plugins: bool,
 }
 
 /// The resolved configuration the host runs with.
@@ -139,6 +130,8 @@ pub struct Config {
     pub plugin_dirs: Vec<PathBuf>,
     /// Plugin files loaded after the directories.
     pub plugins: Vec<PathBuf>,
+    /// A plugin that fails to load stops the server (`--require-all-plugins`).
+    pub require_all_plugins: bool,
     /// Linear-memory limit of one plugin call, in bytes.
     pub memory_limit_bytes: usize,
     /// Whether every Kubernetes request is pre-checked with a SelfSubjectAccessReview.
@@ -157,7 +150,7 @@ pub struct Config {
     pub grants: BTreeMap<String, Grant>,
     /// The gate's policy: the policy file (`--policy`, else `K8S_MCP_SECURITY_CONFIG`, else the
     /// config's `policy`) or the defaults, with `K8S_MCP_SECURITY_MODE` applied.
-    pub policy: crate::policy::Policy,
+    pub policy: std::sync::Arc<crate::policy::Policy>,
     /// Where precompiled components are cached; `None` disables the cache.
     pub compile_cache: Option<PathBuf>,
     /// The config file read, if any.
@@ -192,6 +185,22 @@ fn env_parse<T: std::str::FromStr>(name: &str) -> Result<Option<T>> {
             .parse::<T>()
             .map(Some)
             .map_err(|_| anyhow::anyhow!("{name}={v:?} is not a valid number")),
+    }
+}
+
+impl Config {
+    /// Who the host acts as, for policy identity rules: the kubeconfig `context` in use and
+    /// the impersonated user and groups (`[impersonate]`).
+    pub fn identity(&self, context: Option<String>) -> crate::policy::Identity {
+        crate::policy::Identity {
+            context,
+            user: self.impersonate.as_ref().map(|i| i.user.clone()),
+            groups: self
+                .impersonate
+                .as_ref()
+                .map(|i| i.groups.clone())
+                .unwrap_or_default(),
+        }
     }
 }
 
@@ -284,6 +293,7 @@ impl Config {
                 .unwrap_or_else(default_audit_log),
             plugin_dirs,
             plugins,
+            require_all_plugins: over.require_all_plugins,
             memory_limit_bytes: (file.memory_limit_mib.unwrap_or(DEFAULT_MEMORY_LIMIT_MIB) << 20)
                 as usize,
             rbac_check: file.rbac_check.unwrap_or(true),
@@ -301,14 +311,14 @@ impl Config {
                 .unwrap_or(DEFAULT_MAX_CAPABILITY_CALLS),
             impersonate: file.impersonate,
             grants,
-            policy: crate::policy::Policy::load(
+            policy: std::sync::Arc::new(crate::policy::Policy::load(
                 over.policy
                     .clone()
                     .or_else(|| env_var("K8S_MCP_SECURITY_CONFIG").map(PathBuf::from))
                     .or(file.policy)
                     .as_deref(),
                 env_var("K8S_MCP_SECURITY_MODE").as_deref(),
-            )?,
+            )?),
             compile_cache: env_var("KUBE_AI_PROXY_CACHE_DIR")
                 .map(PathBuf::from)
                 .or_else(|| dirs::cache_dir().map(|d| d.join("kube-ai-proxy").join("compiled"))),

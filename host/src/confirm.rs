@@ -3,8 +3,8 @@
 //!
 //! When the gate answers [`Decision::Confirm`](crate::policy::Decision::Confirm) for a
 //! capability request, the host
-//! 1. runs the request as a server-side dry run (`dryRun=All`) and builds a [`preview`]:
-//!    the objects a delete would remove, a short diff for updates and patches;
+//! 1. has the capability build a preview of the effect (for `kube`, a server-side dry run:
+//!    `crate::capabilities::kube::preview`);
 //! 2. asks the client through the call's [`Channel`]:
 //!    * protocol ≤ 2025-11-25 with the `elicitation` capability: an `elicitation/create`
 //!      request on the session while the plugin waits (MCP spec 2025-11-25, "Elicitation");
@@ -17,6 +17,8 @@
 //!    Decline, cancel, a timeout, a changed argument or any error refuses it.
 //!
 //! No tool argument can confirm: the answer only comes from the client's elicitation.
+//!
+//! This module is the generic half (the protocol); each capability builds its own preview.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -32,18 +34,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::capabilities::kube::KubeService;
-use crate::plugins::bindings::kube_ai_proxy::plugin::kube::{
-    KubeError, OutputFormat, Request, Verb,
-};
-use crate::policy::RequestAttributes;
-
 /// The key of the one input request and of the boolean field the person sets.
 pub const CONFIRM_KEY: &str = "confirm";
 /// How long a sealed `requestState` stays valid.
 pub const STATE_TTL: Duration = Duration::from_secs(600);
-/// Longest preview shown to the person, in lines.
-const PREVIEW_LINES: usize = 60;
 
 /// The per-process confirmation service: the key that seals `requestState` and the nonces
 /// already redeemed.
@@ -123,25 +117,6 @@ pub fn call_binding(tool: &str, arguments: &serde_json::Map<String, Value>) -> V
     h.update([0]);
     h.update(Value::Object(arguments.clone()).to_string().as_bytes());
     h.finalize().to_vec()
-}
-
-/// SHA-256 (hex) of everything that defines a request: verb, group, version, resource,
-/// subresource, namespace, name, query, body and patch type. A changed field is another
-/// request and needs its own confirmation.
-pub fn request_digest(req: &Request) -> String {
-    let v = json!({
-        "verb": crate::capabilities::kube::verb_name(req.verb),
-        "group": req.group,
-        "version": req.version,
-        "resource": req.resource,
-        "subresource": req.subresource,
-        "namespace": req.namespace,
-        "name": req.name,
-        "query": req.query,
-        "body": req.body,
-        "patch_type": req.patch_type.map(|p| format!("{p:?}")),
-    });
-    hex::encode(Sha256::digest(v.to_string().as_bytes()))
 }
 
 /// The per-call state of the input-required flow (protocol 2026-07-28).
@@ -290,177 +265,6 @@ impl Channel {
     }
 }
 
-/// Removes fields that change on every write and say nothing to a person.
-fn strip_noise(v: &mut Value) {
-    if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-        for k in [
-            "managedFields",
-            "resourceVersion",
-            "generation",
-            "uid",
-            "creationTimestamp",
-        ] {
-            meta.remove(k);
-        }
-        if let Some(a) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
-            a.remove("kubectl.kubernetes.io/last-applied-configuration");
-            a.remove("deployment.kubernetes.io/revision");
-        }
-    }
-    if let Some(o) = v.as_object_mut() {
-        o.remove("status");
-    }
-    // `autoscaling/v1` Scale omits a zero `spec.replicas` (omitempty): spell it out.
-    if v.get("kind").and_then(Value::as_str) == Some("Scale")
-        && let Some(o) = v.as_object_mut()
-    {
-        let spec = o.entry("spec").or_insert_with(|| json!({}));
-        if let Some(spec) = spec.as_object_mut() {
-            spec.entry("replicas").or_insert(json!(0));
-        }
-    }
-}
-
-fn to_yaml(v: &Value) -> String {
-    serde_yaml_ng::to_string(v).unwrap_or_else(|_| v.to_string())
-}
-
-fn cap_lines(text: String) -> String {
-    let n = text.lines().count();
-    if n <= PREVIEW_LINES {
-        return text;
-    }
-    let mut out: String = text
-        .lines()
-        .take(PREVIEW_LINES)
-        .map(|l| format!("{l}\n"))
-        .collect();
-    out.push_str(&format!("... ({} more lines)\n", n - PREVIEW_LINES));
-    out
-}
-
-fn with_query(req: &Request, key: &str, value: &str) -> Request {
-    let mut r = req.clone();
-    r.query.retain(|(k, _)| k != key);
-    r.query.push((key.to_string(), value.to_string()));
-    r
-}
-
-/// `kind/name` (or `resource/name`) of an object.
-fn object_name(v: &Value, attrs: &RequestAttributes) -> String {
-    let kind = v
-        .get("kind")
-        .and_then(Value::as_str)
-        .map(str::to_lowercase)
-        .unwrap_or_else(|| attrs.resource.clone());
-    let name = v
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .or(attrs.name.as_deref())
-        .unwrap_or("?");
-    format!("{kind}/{name}")
-}
-
-fn parse_body(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or(Value::Null)
-}
-
-/// Runs `req` as a server-side dry run and describes what it would change, redacted:
-/// the objects a delete removes (a collection delete lists them first), or a unified diff of
-/// the object before and after an update, patch or create (noise such as `managedFields`
-/// and `status` removed), at most 60 lines. Errors: the dry run's own error (e.g. `NotFound`),
-/// which the plugin gets instead of a question.
-pub async fn preview(
-    svc: &KubeService,
-    req: &Request,
-    attrs: &RequestAttributes,
-) -> Result<String, KubeError> {
-    let ns = attrs
-        .namespace
-        .as_deref()
-        .map(|n| format!(" in namespace {n}"))
-        .unwrap_or_default();
-    match req.verb {
-        Verb::Delete => {
-            let dry = with_query(req, "dryRun", "All");
-            let resp = svc.execute(&dry, attrs).await?;
-            let v = parse_body(&resp.body);
-            let what = if v.get("kind").and_then(Value::as_str) == Some("Status") {
-                format!(
-                    "{}/{}",
-                    attrs.resource,
-                    attrs.name.as_deref().unwrap_or("?")
-                )
-            } else {
-                object_name(&v, attrs)
-            };
-            Ok(format!("Would delete{ns}:\n  {what}\n"))
-        }
-        Verb::DeleteCollection => {
-            let mut list = req.clone();
-            list.verb = Verb::List;
-            list.output = OutputFormat::Json;
-            list.query
-                .retain(|(k, _)| matches!(k.as_str(), "labelSelector" | "fieldSelector"));
-            list.body = None;
-            list.patch_type = None;
-            let resp = svc.execute(&list, attrs).await?;
-            let v = parse_body(&resp.body);
-            let items = v
-                .get("items")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let mut out = format!("Would delete {} object(s){ns}:\n", items.len());
-            for it in items.iter().take(PREVIEW_LINES) {
-                out.push_str(&format!("  {}\n", object_name(it, attrs)));
-            }
-            if items.len() > PREVIEW_LINES {
-                out.push_str(&format!("  ... and {} more\n", items.len() - PREVIEW_LINES));
-            }
-            Ok(out)
-        }
-        Verb::Create | Verb::Update | Verb::Patch => {
-            let dry = with_query(req, "dryRun", "All");
-            let after_resp = svc.execute(&dry, attrs).await?;
-            let mut after = parse_body(&after_resp.body);
-            let mut before = if req.verb == Verb::Create || attrs.name.is_none() {
-                Value::Null
-            } else {
-                let mut get = req.clone();
-                get.verb = Verb::Get;
-                get.output = OutputFormat::Json;
-                get.query.clear();
-                get.body = None;
-                get.patch_type = None;
-                match svc.execute(&get, attrs).await {
-                    Ok(r) => parse_body(&r.body),
-                    Err(KubeError::Api(a)) if a.code == 404 => Value::Null,
-                    Err(e) => return Err(e),
-                }
-            };
-            strip_noise(&mut before);
-            strip_noise(&mut after);
-            let title = object_name(&after, attrs);
-            if before.is_null() {
-                let text = cap_lines(to_yaml(&after));
-                return Ok(format!("Would create {title}{ns}:\n{text}"));
-            }
-            let (b, a) = (to_yaml(&before), to_yaml(&after));
-            if a == b {
-                return Ok(format!("{title}{ns}: no change\n"));
-            }
-            let diff = similar::TextDiff::from_lines(&b, &a)
-                .unified_diff()
-                .context_radius(2)
-                .header("before", "after")
-                .to_string();
-            Ok(format!("Would change {title}{ns}:\n{}", cap_lines(diff)))
-        }
-        Verb::Get | Verb::List => Ok(String::new()),
-    }
-}
-
 /// The message shown to the person: what, why, the preview, and that only this exact request
 /// is confirmed.
 pub fn message(tool: &str, what: &str, reason: &str, preview: &str) -> String {
@@ -471,4 +275,14 @@ pub fn message(tool: &str, what: &str, reason: &str, preview: &str) -> String {
     format!(
         "The assistant wants to run (tool {tool}):\n  {what}\n\nWhy this needs your yes: {reason}\n\nServer-side dry run:\n{preview}\nOnly this exact request will be sent."
     )
+}
+
+/// The part of a call's clock shared with the task that enforces its timeout: while a person
+/// is asked, the call's timeout is paused, and extended by the time spent asking.
+#[derive(Debug, Default)]
+pub struct Clock {
+    /// A person is being asked right now: the timeout is paused.
+    pub asking: bool,
+    /// Total time spent waiting for people so far.
+    pub extra: Duration,
 }

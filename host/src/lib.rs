@@ -2,20 +2,29 @@
 //! sandboxed WebAssembly plugins. See DESIGN.md for the architecture; this crate is the host.
 //!
 //! Modules, one concern each: [`mcp`] (the rmcp server handler), [`plugins`] (loading,
-//! digests, manifests, compile cache, per-call stores), [`capabilities`] (`kube`, `log`),
-//! [`policy`] (the gate), [`rbac`] (SelfSubjectAccessReview), [`redact`] (credentials never
-//! reach the model), [`audit`], [`config`].
+//! digests, manifests, compile cache, per-call stores), [`wit`] (the contract's bindings,
+//! every version), [`capabilities`] (`kube`, `process`, `progress`, `log`: one unit each),
+//! [`gate`] (the one place that decides: grant, policy, RBAC, confirmation, audit),
+//! [`policy`] (the pure rules), [`confirm`] (asking a person), [`rbac`]
+//! (SelfSubjectAccessReview), [`redact`] (credentials never reach the model), [`audit`],
+//! [`config`]. The library is `kap_host` so that the generated `kube_ai_proxy::plugin::…`
+//! modules never clash with the crate's own name.
+
+#![deny(unsafe_code)]
 
 pub mod audit;
 pub mod capabilities;
 pub mod config;
 pub mod confirm;
+pub mod gate;
 pub mod mcp;
 pub mod plugins;
 pub mod policy;
 pub mod rbac;
 pub mod redact;
 pub mod services;
+pub mod verb;
+pub mod wit;
 
 use std::sync::Arc;
 

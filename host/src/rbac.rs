@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::authorization::v1::{
-    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    NonResourceAttributes, ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
 };
 use kube::api::{Api, PostParams};
 
@@ -56,8 +56,9 @@ impl Rbac {
         {
             return Ok(v.clone());
         }
-        let review = SelfSubjectAccessReview {
-            spec: SelfSubjectAccessReviewSpec {
+        let verdict = create_review(
+            client,
+            SelfSubjectAccessReviewSpec {
                 resource_attributes: Some(ResourceAttributes {
                     verb: Some(attrs.rbac_verb().to_string()),
                     group: Some(attrs.group.clone()),
@@ -69,18 +70,8 @@ impl Rbac {
                 }),
                 ..Default::default()
             },
-            ..Default::default()
-        };
-        let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
-        let answer = api.create(&PostParams::default(), &review).await?;
-        let status = answer.status.unwrap_or_default();
-        let verdict = Verdict {
-            allowed: status.allowed && !status.denied.unwrap_or(false),
-            reason: status
-                .reason
-                .or(status.evaluation_error)
-                .unwrap_or_default(),
-        };
+        )
+        .await?;
         if !self.ttl.is_zero()
             && let Ok(mut cache) = self.cache.lock()
         {
@@ -91,4 +82,51 @@ impl Rbac {
         }
         Ok(verdict)
     }
+}
+
+impl Rbac {
+    /// Reviews a non-resource URL (`nonResourceAttributes`), e.g. `get` of `/version` (every
+    /// identity may by default, through `system:public-info-viewer`). Not cached.
+    ///
+    /// Errors: as [`Rbac::review`].
+    pub async fn review_non_resource(
+        &self,
+        client: &kube::Client,
+        verb: &str,
+        path: &str,
+    ) -> Result<Verdict, kube::Error> {
+        create_review(
+            client,
+            SelfSubjectAccessReviewSpec {
+                non_resource_attributes: Some(NonResourceAttributes {
+                    path: Some(path.to_string()),
+                    verb: Some(verb.to_string()),
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+}
+
+/// Creates one SelfSubjectAccessReview (the only place in the host that builds one) and
+/// reads its answer: allowed when `status.allowed` and not `status.denied`.
+async fn create_review(
+    client: &kube::Client,
+    spec: SelfSubjectAccessReviewSpec,
+) -> Result<Verdict, kube::Error> {
+    let review = SelfSubjectAccessReview {
+        spec,
+        ..Default::default()
+    };
+    let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    let answer = api.create(&PostParams::default(), &review).await?;
+    let status = answer.status.unwrap_or_default();
+    Ok(Verdict {
+        allowed: status.allowed && !status.denied.unwrap_or(false),
+        reason: status
+            .reason
+            .or(status.evaluation_error)
+            .unwrap_or_default(),
+    })
 }

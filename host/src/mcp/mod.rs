@@ -21,9 +21,9 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use crate::audit::{Caller, ClientInfo, Record, redact_arguments};
 use crate::confirm::{Channel, InputState, SealedState};
-use crate::plugins::bindings::tools::ToolError;
-use crate::plugins::bindings::types::CallContext;
 use crate::plugins::{CallOutcome, PluginHost};
+use crate::wit::tools::ToolError;
+use crate::wit::types::CallContext;
 
 mod prompts;
 mod resources;
@@ -43,11 +43,16 @@ pub enum ToolAnswer {
 pub struct Server {
     host: Arc<PluginHost>,
     tools: Arc<Vec<Tool>>,
+    instructions: Arc<String>,
 }
 
+/// The advice appended to a cut answer when the tool gives none of its own.
+pub const GENERIC_TRUNCATION_HINT: &str = "narrow the request";
+
 /// Cuts `text` to at most `max` characters, appending a note that says how much was cut and
-/// how to narrow the request. Cuts on a line boundary when one is near.
-pub fn truncate_output(text: String, max: usize) -> String {
+/// how to narrow the request (`hint`, the tool's WIT `truncation-hint`, else
+/// [`GENERIC_TRUNCATION_HINT`]). Cuts on a line boundary when one is near.
+pub fn truncate_output(text: String, max: usize, hint: Option<&str>) -> String {
     let total = text.chars().count();
     if total <= max {
         return text;
@@ -65,7 +70,8 @@ pub fn truncate_output(text: String, max: usize) -> String {
     }
     let shown = cut.chars().count();
     format!(
-        "{cut}\n\n[output truncated: showing {shown} of {total} characters (K8S_MCP_MAX_OUTPUT={max}); narrow the request, e.g. with -n, -l, --field-selector, --tail or -o name]"
+        "{cut}\n\n[output truncated: showing {shown} of {total} characters (K8S_MCP_MAX_OUTPUT={max}); {}]",
+        hint.unwrap_or(GENERIC_TRUNCATION_HINT)
     )
 }
 
@@ -90,9 +96,11 @@ impl Server {
     /// A handler serving every tool of `host`.
     pub fn new(host: Arc<PluginHost>) -> Server {
         let tools = host.tools().map(|(_, t)| to_mcp_tool(t)).collect();
+        let instructions = instructions(&host);
         Server {
             host,
             tools: Arc::new(tools),
+            instructions: Arc::new(instructions),
         }
     }
 
@@ -106,8 +114,10 @@ impl Server {
         request_id: String,
         client: Option<ClientInfo>,
         channel: Arc<Channel>,
+        progress: Option<crate::capabilities::progress::Sink>,
     ) -> Option<ToolAnswer> {
-        let (plugin, _) = self.host.find(name)?;
+        let (plugin, tool_def) = self.host.find(name)?;
+        let hint = tool_def.truncation_hint.as_deref();
         let services = self.host.services();
         let config = &services.config;
         let started = Instant::now();
@@ -131,6 +141,7 @@ impl Server {
             default_namespace,
             timeout_ms: timeout.as_millis() as u64,
             max_output_chars: config.max_output as u64,
+            process: None,
         };
         let caller = Caller {
             request_id,
@@ -152,6 +163,7 @@ impl Server {
                 ctx,
                 timeout,
                 channel.clone(),
+                progress,
             )
             .await;
         let pending = match channel.as_ref() {
@@ -173,7 +185,7 @@ impl Server {
                 // The final redaction pass (before truncation, which could cut a pattern):
                 // whatever the plugin formatted itself.
                 let text = crate::redact::text(&out.text).into_owned();
-                let text = truncate_output(text, config.max_output);
+                let text = truncate_output(text, config.max_output, hint);
                 let mut r = if out.is_error {
                     CallToolResult::error(vec![Content::text(text)])
                 } else {
@@ -212,6 +224,7 @@ impl Server {
                     CallToolResult::error(vec![Content::text(truncate_output(
                         text,
                         config.max_output,
+                        hint,
                     ))]),
                     outcome.to_string(),
                 )
@@ -321,6 +334,32 @@ impl Server {
     }
 }
 
+/// The server instructions (`InitializeResult.instructions`): what the host is, then what
+/// each plugin says about its tools (WIT `tools.instructions`), then the prompts and
+/// resources. The host names no plugin itself.
+pub fn instructions(host: &PluginHost) -> String {
+    let mut s = String::from(
+        "Operates a Kubernetes cluster through sandboxed plugins. Every request passes the operator's policy and Kubernetes RBAC.",
+    );
+    for p in host.plugins() {
+        if let Some(i) = &p.instructions {
+            s.push(' ');
+            s.push_str(i.trim());
+        }
+    }
+    let prompts: Vec<&str> = host.prompts().map(|(_, p)| p.name.as_str()).collect();
+    if !prompts.is_empty() {
+        s.push_str(&format!(
+            " Prompts guide common workflows ({}).",
+            prompts.join(", ")
+        ));
+    }
+    s.push_str(
+        " Resources k8s://context, k8s://namespaces and k8s://cluster-info give names and status.",
+    );
+    s
+}
+
 impl ServerHandler for Server {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
@@ -330,15 +369,11 @@ impl ServerHandler for Server {
                 .enable_tools()
                 .build(),
         )
-            .with_server_info(Implementation::new("kube-ai-proxy", env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "Operates a Kubernetes cluster through sandboxed plugins. Use execute_kubectl with a kubectl \
-                 command line (no shell; after `|` only grep, head, tail, wc -l, sort, uniq and jq); describe_kubectl explains the \
-                 supported subcommands. Every request passes the operator's policy and Kubernetes RBAC. \
-                 Prompts guide common workflows (troubleshoot, deploy, scale, security review, logs, \
-                 inventory); resources k8s://context, k8s://namespaces and k8s://cluster-info give names \
-                 and status.",
-            )
+        .with_server_info(Implementation::new(
+            "kube-ai-proxy",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_instructions(self.instructions.as_ref().clone())
     }
 
     async fn list_tools(
@@ -362,7 +397,7 @@ impl ServerHandler for Server {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
         Ok(ListPromptsResult {
-            prompts: prompts::list(),
+            prompts: prompts::list(&self.host),
             ..Default::default()
         })
     }
@@ -372,8 +407,9 @@ impl ServerHandler for Server {
         request: GetPromptRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
-        let tools: Vec<&str> = self.tools.iter().map(|t| t.name.as_ref()).collect();
-        prompts::get(&request.name, request.arguments.as_ref(), &tools).map(Into::into)
+        prompts::get(&self.host, &request.name, request.arguments.as_ref())
+            .await
+            .map(Into::into)
     }
 
     async fn list_resources(
@@ -455,8 +491,12 @@ impl ServerHandler for Server {
                 .clone(),
             _ => Vec::new(),
         };
+        let progress = context
+            .meta
+            .get_progress_token()
+            .map(|token| crate::capabilities::progress::Sink::new(context.peer.clone(), token));
         match self
-            .run_tool(&name, args, request_id, client, channel)
+            .run_tool(&name, args, request_id, client, channel, progress)
             .await
         {
             Some(ToolAnswer::Result(r)) => Ok(r.into()),
@@ -492,16 +532,22 @@ mod tests {
 
     #[test]
     fn truncation_keeps_budget_and_says_so() {
-        assert_eq!(truncate_output("short".into(), 10), "short");
+        assert_eq!(truncate_output("short".into(), 10, None), "short");
         let long: String = (0..100).map(|i| format!("line {i}\n")).collect();
-        let out = truncate_output(long.clone(), 50);
+        let out = truncate_output(long.clone(), 50, Some("use -l"));
         let (shown, note) = out.split_once("\n\n[output truncated").unwrap();
         assert!(shown.chars().count() <= 50);
         assert!(long.starts_with(shown));
         assert!(note.contains(&format!("of {} characters", long.chars().count())));
+        assert!(note.ends_with("; use -l]"), "{note}");
+        let generic = truncate_output(long.clone(), 50, None);
+        assert!(
+            generic.ends_with(&format!("; {GENERIC_TRUNCATION_HINT}]")),
+            "{generic}"
+        );
         // Multi-byte characters are counted as characters, not bytes.
         let wide = "é".repeat(20);
-        let out = truncate_output(wide, 5);
+        let out = truncate_output(wide, 5, None);
         assert!(out.starts_with("ééééé\n"));
     }
 }

@@ -19,21 +19,17 @@
 //! cluster connection a read is an error naming the reason; an unknown URI is
 //! `resource_not_found`.
 
-use std::time::Instant;
-
-use k8s_openapi::api::authorization::v1::{
-    NonResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
-};
-use kube::api::{Api, PostParams};
 use rmcp::ErrorData as McpError;
 use rmcp::model::{ReadResourceResult, Resource, ResourceContents};
 use serde_json::{Value, json};
 
 use crate::audit::{Caller, ClientInfo, Record};
 use crate::capabilities::kube::{KubeService, attributes};
-use crate::plugins::bindings::kube::{KubeError, OutputFormat, Request, Verb};
+use crate::gate::{Gate, RbacCheck, ReadAdmission, Refusal};
+
 use crate::policy::RequestAttributes;
 use crate::services::Services;
+use crate::wit::kube::{KubeError, OutputFormat, Request, Verb};
 
 /// The context in use and the default namespace.
 pub const CONTEXT_URI: &str = "k8s://context";
@@ -44,9 +40,6 @@ pub const CLUSTER_INFO_URI: &str = "k8s://cluster-info";
 
 /// The MIME type of every resource.
 pub const MIME: &str = "application/json";
-
-/// The audit capability name of a resource read.
-pub const CAPABILITY: &str = "resource.read";
 
 /// The resources as `resources/list` answers them.
 pub fn list() -> Vec<Resource> {
@@ -107,15 +100,14 @@ pub async fn read(
         plugin: "host".into(),
         digest: String::new(),
     };
-    let mut audit = Audit {
-        services,
-        started: Instant::now(),
-        rec: Record::capability(&caller, CAPABILITY, &read_attributes(uri)),
+    // Host-internal reads of fixed objects: the plugin policy does not apply (see the module
+    // docs); RBAC does. The gate writes the one audit record of the read.
+    let gate = Gate {
+        policy: &services.config.policy,
+        audit: &services.audit,
+        rbac: None,
     };
-    // Host-internal reads of fixed objects: the plugin gate does not apply (see the module
-    // docs); RBAC does.
-    audit.rec.decision = Some("allow");
-    audit.rec.rule = Some("host.resources".into());
+    let mut audit: ReadAdmission = gate.admit_read(&caller, uri, read_attributes(uri));
     let svc = match &services.kube {
         Ok(s) => s.clone(),
         Err(why) => {
@@ -161,35 +153,18 @@ pub async fn read(
 /// The attributes a read is audited with.
 fn read_attributes(uri: &str) -> RequestAttributes {
     let (verb, resource) = match uri {
-        NAMESPACES_URI => ("list", "namespaces"),
-        CLUSTER_INFO_URI => ("list", "nodes"),
-        _ => ("get", "kubeconfig-context"),
+        NAMESPACES_URI => (crate::verb::Verb::List, "namespaces"),
+        CLUSTER_INFO_URI => (crate::verb::Verb::List, "nodes"),
+        _ => (crate::verb::Verb::Get, "kubeconfig-context"),
     };
     RequestAttributes {
-        verb: verb.into(),
+        verb,
         group: String::new(),
         version: "v1".into(),
         resource: resource.into(),
         subresource: None,
         namespace: None,
         name: None,
-    }
-}
-
-/// One audit record in the making.
-struct Audit<'a> {
-    services: &'a Services,
-    started: Instant,
-    rec: Record,
-}
-
-impl Audit<'_> {
-    fn finish(mut self, outcome: &str) {
-        self.rec.duration_ms = self.started.elapsed().as_secs_f64() * 1000.0;
-        self.rec.outcome = outcome.to_string();
-        if let Err(e) = self.services.audit.write(&self.rec) {
-            tracing::error!(error = %e, "audit record lost");
-        }
     }
 }
 
@@ -274,21 +249,34 @@ fn kube_failure(e: KubeError) -> Failure {
     }
 }
 
-/// Checks `attrs` with RBAC ([`KubeService::authorize`], as `send` in the kube capability
-/// does), recording the verdict.
+/// Checks `attrs` with RBAC through the gate ([`Gate::rbac`], as `kube.send` does),
+/// recording the verdict.
 async fn authorize(
     svc: &KubeService,
     attrs: &RequestAttributes,
     rec: &mut Record,
 ) -> Result<(), Failure> {
-    match svc.authorize(attrs).await {
+    let check = svc.rbac_check.then(|| RbacCheck {
+        rbac: &svc.rbac,
+        client: &svc.client,
+        identity: &svc.identity,
+    });
+    match crate::gate::rbac_check(check.as_ref(), attrs).await {
         Ok(verdict) => {
             rec.rbac = Some(verdict);
             Ok(())
         }
-        Err((verdict, e)) => {
-            rec.rbac = Some(verdict);
-            Err(kube_failure(e))
+        Err(r) => {
+            rec.rbac = Some(match r {
+                Refusal::Forbidden { .. } => "denied",
+                _ => "error",
+            });
+            Err(match r {
+                Refusal::Forbidden { reason, .. } | Refusal::Denied { reason, .. } => {
+                    Failure::forbidden(scrub(&reason))
+                }
+                Refusal::Unavailable(m) => Failure::internal("transport-error", m),
+            })
         }
     }
 }
@@ -372,23 +360,12 @@ async fn authorize_version(svc: &KubeService) -> Result<(), Failure> {
     if !svc.rbac_check {
         return Ok(());
     }
-    let review = SelfSubjectAccessReview {
-        spec: SelfSubjectAccessReviewSpec {
-            non_resource_attributes: Some(NonResourceAttributes {
-                path: Some("/version".into()),
-                verb: Some("get".into()),
-            }),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let api: Api<SelfSubjectAccessReview> = Api::all(svc.client.clone());
-    let answer = api
-        .create(&PostParams::default(), &review)
+    let verdict = svc
+        .rbac
+        .review_non_resource(&svc.client, "get", "/version")
         .await
         .map_err(|e| Failure::internal("transport-error", format!("RBAC check failed: {e}")))?;
-    let status = answer.status.unwrap_or_default();
-    if status.allowed && !status.denied.unwrap_or(false) {
+    if verdict.allowed {
         Ok(())
     } else {
         Err(Failure::forbidden(format!(

@@ -23,6 +23,7 @@ pub fn host_build_key(engine: &Engine) -> String {
 ///
 /// A cache entry that does not load (corrupt, other build) is recompiled and replaced; a
 /// cache directory that cannot be written only costs the compile time.
+#[allow(unsafe_code)] // `Component::deserialize*`: see the SAFETY comments below.
 pub fn load(
     engine: &Engine,
     dir: Option<&Path>,

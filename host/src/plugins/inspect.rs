@@ -10,19 +10,31 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 
-use super::manifest::{KubeScope, MANIFEST_SECTION, Manifest, ToolDecl, WIT_PACKAGE};
+use super::manifest::{KubeScope, MANIFEST_SECTION, Manifest, ToolDecl, WIT_PACKAGE, WIT_PACKAGES};
 use super::runtime::digest;
 use crate::config::{Config, Grant};
 
-/// The interfaces of [`WIT_PACKAGE`] the host implements for plugins to import.
+/// The interfaces of every contract version ([`WIT_PACKAGES`]) the host implements for
+/// plugins to import.
 pub const HOST_PLUGIN_IMPORTS: &[&str] = &[
     "kube-ai-proxy:plugin/kube@0.1.0",
     "kube-ai-proxy:plugin/log@0.1.0",
     "kube-ai-proxy:plugin/types@0.1.0",
+    "kube-ai-proxy:plugin/kube@0.2.0",
+    "kube-ai-proxy:plugin/log@0.2.0",
+    "kube-ai-proxy:plugin/types@0.2.0",
+    "kube-ai-proxy:plugin/process@0.2.0",
+    "kube-ai-proxy:plugin/progress@0.2.0",
 ];
 
-/// The interface every plugin must export.
-pub const REQUIRED_EXPORT: &str = "kube-ai-proxy:plugin/tools@0.1.0";
+/// The interface every plugin of the latest contract must export.
+pub const REQUIRED_EXPORT: &str = "kube-ai-proxy:plugin/tools@0.2.0";
+
+/// The `tools` export of each contract version this host loads.
+pub const TOOLS_EXPORTS: &[&str] = &[
+    "kube-ai-proxy:plugin/tools@0.1.0",
+    "kube-ai-proxy:plugin/tools@0.2.0",
+];
 
 /// The WASI 0.2 (preview 2) interfaces the host links (`wasmtime_wasi::p2`), as
 /// `package/interface`; any `0.2.x` version matches. They are all empty sandboxes: no
@@ -119,9 +131,168 @@ pub struct InspectReport {
     pub grant: GrantReport,
     /// requested ∩ granted.
     pub effective: Effective,
+    /// Sensitive parts of the request (Secrets, every resource, RBAC objects, `pods/exec`,
+    /// admission webhooks, API services, CRDs), each with what the configured policy still
+    /// does with such a request from this plugin under its grant.
+    pub sensitive: Vec<SensitiveRequest>,
     /// Things a reviewer should look at: imports the host does not provide, a WIT mismatch,
     /// a missing `tools` export, a grant pinned to another build.
     pub warnings: Vec<String>,
+}
+
+/// One sensitive thing a plugin asks for, and what the gate would do with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SensitiveRequest {
+    /// What is asked for, e.g. `secrets`, `pods/exec`, `* (every resource)`.
+    pub what: String,
+    /// Why a reviewer should care.
+    pub why: String,
+    /// What the configured policy does with a representative request from this plugin:
+    /// `refused (rule …)`, `needs a person's confirmation (rule …)`, `allowed (rule …)`.
+    pub policy: String,
+}
+
+/// The sensitive resources a reviewer is shown: (group, resource, subresource, verb, why).
+const SENSITIVE: &[(&str, &str, Option<&str>, crate::verb::Verb, &str)] = &[
+    (
+        "",
+        "secrets",
+        None,
+        crate::verb::Verb::Get,
+        "Secret contents: credentials, keys, tokens",
+    ),
+    (
+        "",
+        "pods",
+        Some("exec"),
+        crate::verb::Verb::Create,
+        "runs commands inside containers",
+    ),
+    (
+        "",
+        "pods",
+        Some("attach"),
+        crate::verb::Verb::Create,
+        "attaches to a container's console",
+    ),
+    (
+        "",
+        "pods",
+        Some("portforward"),
+        crate::verb::Verb::Create,
+        "opens network paths into pods",
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "clusterrolebindings",
+        None,
+        crate::verb::Verb::Create,
+        "RBAC objects: can grant any identity any right",
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "roles",
+        None,
+        crate::verb::Verb::Create,
+        "RBAC objects: can grant rights in a namespace",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+        None,
+        crate::verb::Verb::Create,
+        "admission webhooks intercept and rewrite every write",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+        None,
+        crate::verb::Verb::Create,
+        "admission webhooks can block every write",
+    ),
+    (
+        "apiregistration.k8s.io",
+        "apiservices",
+        None,
+        crate::verb::Verb::Create,
+        "API services route whole API groups to another server",
+    ),
+    (
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+        None,
+        crate::verb::Verb::Create,
+        "CRDs can carry conversion webhooks",
+    ),
+];
+
+/// The sensitive parts of `requested`, each with the configured policy's answer for this
+/// plugin under `granted`.
+pub fn sensitive_requests(
+    plugin: &str,
+    requested: Option<&KubeScope>,
+    granted: Option<&Grant>,
+    policy: &crate::policy::Policy,
+) -> Vec<SensitiveRequest> {
+    let Some(req) = requested else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if req.resources.iter().any(|r| r == "*") {
+        out.push(SensitiveRequest {
+            what: "* (every resource)".into(),
+            why: "includes Secrets, RBAC objects, webhooks and every CRD".into(),
+            policy: "per request: see the entries below".into(),
+        });
+    }
+    if req.verbs.iter().any(|v| v == "*") {
+        out.push(SensitiveRequest {
+            what: "* (every verb)".into(),
+            why: "includes delete and delete-collection".into(),
+            policy: "per request".into(),
+        });
+    }
+    for (group, resource, sub, verb, why) in SENSITIVE {
+        if !req.allows_resource(group, resource, *sub) || !req.allows_verb(verb.as_str()) {
+            continue;
+        }
+        let namespace = match *resource {
+            "secrets" | "pods" | "roles" => Some("default".to_string()),
+            _ => None,
+        };
+        let attrs = crate::policy::RequestAttributes {
+            verb: *verb,
+            group: group.to_string(),
+            version: "v1".into(),
+            resource: resource.to_string(),
+            subresource: sub.map(str::to_string),
+            namespace,
+            name: sub.map(|_| "x".to_string()),
+        };
+        let decision = crate::policy::decide(&crate::policy::GateInput {
+            plugin,
+            requested: Some(req),
+            granted,
+            request: &attrs,
+            tool: "",
+            identity: &crate::policy::Identity::default(),
+            facts: crate::policy::RequestFacts::default(),
+            policy,
+        });
+        let answer = match decision {
+            crate::policy::Decision::Allow { rule } => format!("allowed (rule {rule})"),
+            crate::policy::Decision::Deny { rule, .. } => format!("refused (rule {rule})"),
+            crate::policy::Decision::Confirm { rule, .. } => {
+                format!("needs a person's confirmation (rule {rule})")
+            }
+        };
+        out.push(SensitiveRequest {
+            what: format!("{} {}", verb, attrs.resource_display()),
+            why: why.to_string(),
+            policy: answer,
+        });
+    }
+    out
 }
 
 /// The WIT package, as declared and as read from the component's imports and exports.
@@ -132,8 +303,12 @@ pub struct WitReport {
     /// The `kube-ai-proxy:plugin` package version(s) named by the component's imports and
     /// exports (normally exactly one).
     pub component: Vec<String>,
-    /// The package this host implements.
+    /// The packages this host loads, oldest first (e.g. `kube-ai-proxy:plugin@0.1.0,
+    /// kube-ai-proxy:plugin@0.2.0`).
     pub host: String,
+    /// The contract version the component was built against (from its `tools` export),
+    /// e.g. `0.2.0`; `None` when it exports no `tools` this host knows.
+    pub built_against: Option<String>,
     /// The component's imports (instance names such as `wasi:cli/stdout@0.2.6`), in order.
     pub imports: Vec<String>,
     /// The component's exports, in order.
@@ -297,9 +472,15 @@ pub fn inspect(bytes: &[u8], config: &Config) -> Result<InspectReport> {
         .collect();
     component.sort();
     component.dedup();
-    if manifest.wit != WIT_PACKAGE {
+    if !WIT_PACKAGES.contains(&manifest.wit.as_str()) {
         warnings.push(format!(
-            "the manifest declares {}, this host implements {WIT_PACKAGE}: it will refuse to load the plugin",
+            "the manifest declares {}, this host loads {}: it will refuse to load the plugin",
+            manifest.wit,
+            WIT_PACKAGES.join(" and ")
+        ));
+    } else if manifest.wit != WIT_PACKAGE {
+        warnings.push(format!(
+            "built against {} (older than {WIT_PACKAGE}): it loads through the host's adapter, without prompts, instructions or the process capability",
             manifest.wit
         ));
     }
@@ -321,9 +502,14 @@ pub fn inspect(bytes: &[u8], config: &Config) -> Result<InspectReport> {
             "imports {i}, which this host does not provide: the plugin will not load"
         ));
     }
-    if !structure.exports.iter().any(|e| e == REQUIRED_EXPORT) {
+    if !structure
+        .exports
+        .iter()
+        .any(|e| TOOLS_EXPORTS.contains(&e.as_str()))
+    {
         warnings.push(format!(
-            "does not export {REQUIRED_EXPORT}: the plugin will not load"
+            "does not export {}: the plugin will not load",
+            TOOLS_EXPORTS.join(" or ")
         ));
     }
     if manifest.tools.is_empty() {
@@ -377,6 +563,12 @@ pub fn inspect(bytes: &[u8], config: &Config) -> Result<InspectReport> {
         },
         log: requested.log && grant.applied.as_ref().is_some_and(|g| g.log),
     };
+    let sensitive = sensitive_requests(
+        &manifest.name,
+        manifest.capabilities.kube.as_ref(),
+        grant.applied.as_ref(),
+        &config.policy,
+    );
 
     Ok(InspectReport {
         path: None,
@@ -388,7 +580,13 @@ pub fn inspect(bytes: &[u8], config: &Config) -> Result<InspectReport> {
         wit: WitReport {
             declared: manifest.wit,
             component,
-            host: WIT_PACKAGE.to_string(),
+            host: WIT_PACKAGES.join(", "),
+            built_against: structure
+                .exports
+                .iter()
+                .find(|e| TOOLS_EXPORTS.contains(&e.as_str()))
+                .and_then(|e| e.rsplit_once('@'))
+                .map(|(_, v)| v.to_string()),
             imports: structure.imports,
             exports: structure.exports,
             unsupported_imports: unsupported,
@@ -398,6 +596,7 @@ pub fn inspect(bytes: &[u8], config: &Config) -> Result<InspectReport> {
         requested,
         grant,
         effective,
+        sensitive,
         warnings,
     })
 }
@@ -484,7 +683,12 @@ impl InspectReport {
         let _ = writeln!(o, "  digest:      {}", self.digest);
         let _ = writeln!(
             o,
-            "  wit:         declared {}; component uses {}; host implements {}",
+            "  wit:         built against {}; declared {}; component uses {}; host loads {}",
+            self.wit
+                .built_against
+                .as_deref()
+                .map(|v| format!("kube-ai-proxy:plugin@{v}"))
+                .unwrap_or_else(|| "no known version".into()),
             self.wit.declared,
             if self.wit.component.is_empty() {
                 "no kube-ai-proxy interface".to_string()
@@ -565,6 +769,13 @@ impl InspectReport {
                 self.effective.log
             );
         }
+        for sr in &self.sensitive {
+            let _ = writeln!(
+                o,
+                "  sensitive:   {} — {}; policy: {}",
+                sr.what, sr.why, sr.policy
+            );
+        }
         for w in &self.warnings {
             let _ = writeln!(o, "  warning:     {w}");
         }
@@ -635,10 +846,15 @@ mod tests {
             r.wit
                 .imports
                 .iter()
-                .any(|i| i == "kube-ai-proxy:plugin/kube@0.1.0")
+                .any(|i| i == "kube-ai-proxy:plugin/kube@0.2.0")
         );
         assert!(r.wit.imports.iter().any(|i| i.starts_with("wasi:")));
-        assert_eq!(r.wit.exports, vec![REQUIRED_EXPORT.to_string()]);
+        assert!(
+            r.wit.exports.contains(&REQUIRED_EXPORT.to_string()),
+            "{:?}",
+            r.wit.exports
+        );
+        assert_eq!(r.wit.built_against.as_deref(), Some("0.2.0"));
         assert!(r.wit.unsupported_imports.is_empty(), "{:?}", r.wit);
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
         let tools: Vec<&str> = r.tools.iter().map(|t| t.name.as_str()).collect();
@@ -658,6 +874,26 @@ mod tests {
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["grant"]["status"], "granted");
         assert_eq!(json["effective"]["kube"]["verbs"][6], "delete-collection");
+        // `resources = ["*"]` is flagged, and so is each sensitive resource it covers, with
+        // what the default policy still does with it.
+        let what: Vec<&str> = r.sensitive.iter().map(|s| s.what.as_str()).collect();
+        assert!(what.contains(&"* (every resource)"), "{what:?}");
+        let secrets = r
+            .sensitive
+            .iter()
+            .find(|s| s.what == "get secrets")
+            .unwrap();
+        assert_eq!(secrets.policy, "refused (rule default.secret-contents)");
+        let rbac = r
+            .sensitive
+            .iter()
+            .find(|s| s.what == "create clusterrolebindings.rbac.authorization.k8s.io")
+            .unwrap();
+        assert!(
+            rbac.policy.starts_with("needs a person's confirmation"),
+            "{rbac:?}"
+        );
+        assert!(text.contains("sensitive:   get secrets"), "{text}");
     }
 
     #[test]
@@ -728,21 +964,22 @@ mod tests {
     #[test]
     fn an_empty_component_is_reported_with_warnings() {
         let mut bytes = COMPONENT_HEADER.to_vec();
-        let manifest = MANIFEST.replace("0.1.0", "0.2.0");
+        let manifest = MANIFEST.replace("0.1.0", "0.9.0");
         bytes.extend(custom_section(MANIFEST_SECTION, manifest.as_bytes()));
         let r = inspect(&bytes, &config()).unwrap();
         assert_eq!(r.name, "bare");
-        assert_eq!(r.wit.declared, "kube-ai-proxy:plugin@0.2.0");
+        assert_eq!(r.wit.declared, "kube-ai-proxy:plugin@0.9.0");
+        assert_eq!(r.wit.built_against, None);
         assert!(r.wit.imports.is_empty() && r.wit.exports.is_empty());
         assert_eq!(r.grant.status, GrantStatus::None);
         assert!(!r.tools_declared);
         let w = r.warnings.join("\n");
         assert!(
-            w.contains("this host implements kube-ai-proxy:plugin@0.1.0"),
+            w.contains("this host loads kube-ai-proxy:plugin@0.1.0 and kube-ai-proxy:plugin@0.2.0"),
             "{w}"
         );
         assert!(
-            w.contains("does not export kube-ai-proxy:plugin/tools@0.1.0"),
+            w.contains("does not export kube-ai-proxy:plugin/tools@0.1.0 or kube-ai-proxy:plugin/tools@0.2.0"),
             "{w}"
         );
         assert!(w.contains("declares no [[tools]]"), "{w}");
@@ -752,7 +989,9 @@ mod tests {
     fn host_imports() {
         assert!(host_provides("kube-ai-proxy:plugin/kube@0.1.0"));
         assert!(host_provides("kube-ai-proxy:plugin/types@0.1.0"));
-        assert!(!host_provides("kube-ai-proxy:plugin/kube@0.2.0"));
+        assert!(host_provides("kube-ai-proxy:plugin/kube@0.2.0"));
+        assert!(host_provides("kube-ai-proxy:plugin/process@0.2.0"));
+        assert!(!host_provides("kube-ai-proxy:plugin/kube@0.3.0"));
         assert!(!host_provides("kube-ai-proxy:plugin/tools@0.1.0"));
         assert!(host_provides("wasi:cli/stdout@0.2.0"));
         assert!(host_provides("wasi:io/streams@0.2.6"));

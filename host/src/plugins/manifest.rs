@@ -10,18 +10,20 @@ use serde::{Deserialize, Serialize};
 pub const MANIFEST_SECTION: &str = "kube-ai-proxy:manifest";
 
 /// The WIT package version this host implements.
-pub const WIT_PACKAGE: &str = "kube-ai-proxy:plugin@0.1.0";
+pub const WIT_PACKAGE: &str = "kube-ai-proxy:plugin@0.2.0";
+/// Every `wit` value this host loads, oldest first (see [`crate::wit::VERSIONS`]).
+pub const WIT_PACKAGES: &[&str] = &["kube-ai-proxy:plugin@0.1.0", "kube-ai-proxy:plugin@0.2.0"];
 
 /// The Kubernetes verbs a scope may name (RBAC spelling; `delete-collection` is the WIT
 /// spelling of `deletecollection`).
 pub const KUBE_VERBS: &[&str] = &[
-    "get",
-    "list",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "delete-collection",
+    crate::verb::Verb::Get.as_str(),
+    crate::verb::Verb::List.as_str(),
+    crate::verb::Verb::Create.as_str(),
+    crate::verb::Verb::Update.as_str(),
+    crate::verb::Verb::Patch.as_str(),
+    crate::verb::Verb::Delete.as_str(),
+    crate::verb::Verb::DeleteCollection.as_str(),
 ];
 
 /// `plugin.toml`: who the plugin is and what it asks for.
@@ -59,14 +61,46 @@ pub struct ToolDecl {
     /// Whether the tool may destroy or overwrite things (the MCP `destructiveHint`).
     #[serde(default)]
     pub destructive: bool,
+    /// Human-readable title (the MCP tool `title`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The MCP `idempotentHint`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub idempotent: bool,
+    /// The MCP `openWorldHint`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open_world: bool,
+    /// The JSON Schema of the arguments, as a TOML table (the SDKs build `list-tools` from
+    /// it, so a tool is declared once). Absent: an object with no properties.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_schema: Option<toml::Table>,
+    /// What the host suggests when this tool's answer is cut at the client's budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncation_hint: Option<String>,
 }
 
 /// Capabilities a plugin requests. Absent means not requested.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestedCapabilities {
+    /// `[capabilities.kube]`: the Kubernetes API scope asked for.
     pub kube: Option<KubeScope>,
+    /// `[capabilities.log]`: messages to the host's log.
     pub log: Option<toml::Table>,
+    /// `[capabilities.process]`: programs the plugin asks to run (`programs = ["helm"]`).
+    /// Contract 0.2.0; the host refuses every run until the process capability lands.
+    pub process: Option<ProcessRequest>,
+    /// `[capabilities.progress]`: MCP progress notifications.
+    pub progress: Option<toml::Table>,
+}
+
+/// `[capabilities.process]` of a manifest.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessRequest {
+    /// Program names, e.g. `["helm"]`.
+    #[serde(default)]
+    pub programs: Vec<String>,
 }
 
 /// A scope of the Kubernetes API: verbs × resources × namespaces. Used both for what a
@@ -160,14 +194,16 @@ impl KubeScope {
 }
 
 impl Manifest {
-    /// Parses and validates `plugin.toml` text, including that it targets [`WIT_PACKAGE`].
+    /// Parses and validates `plugin.toml` text, including that it targets one of
+    /// [`WIT_PACKAGES`].
     pub fn parse(text: &str) -> Result<Manifest> {
         let m = Manifest::parse_any_wit(text)?;
-        if m.wit != WIT_PACKAGE {
+        if !WIT_PACKAGES.contains(&m.wit.as_str()) {
             bail!(
-                "plugin {} targets {}, this host implements {WIT_PACKAGE}",
+                "plugin {} targets {}, this host loads {} (see docs/plugin-authors.md, \"The version promise\")",
                 m.name,
-                m.wit
+                m.wit,
+                WIT_PACKAGES.join(" and ")
             );
         }
         Ok(m)
@@ -351,11 +387,64 @@ mod tests {
         let err = format!("{:#}", m.check_declared_tools(["a", "c"]).unwrap_err());
         assert!(err.contains("declared but not served [b]"), "{err}");
         assert!(err.contains("served but not declared [c]"), "{err}");
-        let unknown = format!("{with}idempotent = true\n");
+        let unknown = format!("{with}read_write = true\n");
         assert!(Manifest::parse(&unknown).is_err());
+        // The 0.2.0 fields: one declaration serves the SDKs' `list-tools` and reviewers.
+        let full = format!(
+            "{ok}[[tools]]\nname = \"a\"\ntitle = \"A\"\nidempotent = true\nopen_world = true\ntruncation_hint = \"use -l\"\ninput_schema = {{ type = \"object\", properties = {{ n = {{ type = \"string\" }} }} }}\n"
+        );
+        let m = Manifest::parse(&full).unwrap();
+        let t = &m.tools[0];
+        assert!(t.idempotent && t.open_world && !t.read_only);
+        assert_eq!(t.title.as_deref(), Some("A"));
+        assert_eq!(t.truncation_hint.as_deref(), Some("use -l"));
+        assert_eq!(
+            t.input_schema.as_ref().unwrap()["type"].as_str(),
+            Some("object")
+        );
+        let future = ok.replace("0.1.0", "0.3.0");
+        let e = format!("{:#}", Manifest::parse(&future).unwrap_err());
+        assert!(
+            e.contains("this host loads kube-ai-proxy:plugin@0.1.0 and kube-ai-proxy:plugin@0.2.0"),
+            "{e}"
+        );
         let twice = format!("{with}[[tools]]\nname = \"a\"\n");
         assert!(format!("{:#}", Manifest::parse(&twice).unwrap_err()).contains("twice"));
         let bad = format!("{ok}[[tools]]\nname = \"a b\"\n");
         assert!(Manifest::parse(&bad).is_err());
     }
+}
+
+/// What the operator grants one plugin (by plugin name, `[grants.NAME]` in the config; see
+/// `crate::config`). Absent capabilities are denied. The effective grant is what the
+/// manifest requests ∩ this.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// When set (`sha256:<hex>`), the grant applies only to a plugin with this digest; a
+    /// plugin of the same name with another digest gets nothing.
+    pub digest: Option<String>,
+    /// The Kubernetes API scope granted.
+    pub kube: Option<KubeScope>,
+    /// Whether the plugin may write to the host's log.
+    #[serde(default)]
+    pub log: bool,
+}
+
+/// What the host knows about a loaded plugin: its manifest, digest, file, the operator's
+/// grant (if one applies to this digest) and the contract version it was built against.
+#[derive(Debug)]
+pub struct PluginInfo {
+    /// The embedded manifest.
+    pub manifest: Manifest,
+    /// `sha256:<hex>` of the `.wasm` file.
+    pub digest: String,
+    /// Where it was loaded from.
+    pub path: std::path::PathBuf,
+    /// The operator's grant for this plugin, if any applies to this digest.
+    pub grant: Option<Grant>,
+    /// Whether the compiled artifact came from the compile cache.
+    pub cache_hit: bool,
+    /// The `kube-ai-proxy:plugin` version the component was built against, e.g. `0.2.0`.
+    pub wit_version: &'static str,
 }

@@ -1,7 +1,6 @@
 //! Plugins: loading components, their manifests and digests, the compile cache, one
 //! `InstancePre` per plugin, and per-call stores with memory and time limits.
 
-pub mod bindings;
 pub mod cache;
 pub mod inspect;
 pub mod manifest;

@@ -9,17 +9,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use sha2::{Digest as _, Sha256};
-use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use super::bindings::{Plugin, PluginPre, tools, types};
 use super::cache;
-use super::manifest::Manifest;
+use super::manifest::{Manifest, PluginInfo};
 use crate::audit::Caller;
-use crate::config::{Config, Grant};
+use crate::capabilities::{self, Call};
+use crate::config::Config;
+use crate::confirm::{Channel, Clock};
 use crate::services::Services;
+use crate::wit::{self, prompts, tools, types, v0_1_0_adapter as adapter};
 
 /// How often the engine's epoch advances; the granularity of call deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -37,60 +39,176 @@ pub struct ToolDef {
     /// The JSON Schema of the arguments (a JSON object).
     pub input_schema: serde_json::Map<String, serde_json::Value>,
     pub annotations: tools::Annotations,
+    /// What the host suggests when the answer is cut (WIT `tool.truncation-hint`).
+    pub truncation_hint: Option<String>,
 }
 
-/// What the host knows about a loaded plugin.
-#[derive(Debug)]
-pub struct PluginInfo {
-    pub manifest: Manifest,
-    /// `sha256:<hex>` of the `.wasm` file.
-    pub digest: String,
-    pub path: PathBuf,
-    /// The operator's grant for this plugin, if any applies to this digest.
-    pub grant: Option<Grant>,
-    /// Whether the compiled artifact came from the compile cache.
-    pub cache_hit: bool,
-}
-
-/// A loaded plugin: its description, tools, and its pre-linked instance.
+/// A loaded plugin: its description, tools, prompts, and its pre-linked instance.
 pub struct LoadedPlugin {
+    /// Manifest, digest, grant, contract version.
     pub info: Arc<PluginInfo>,
+    /// The tools it serves.
     pub tools: Vec<ToolDef>,
-    pre: PluginPre<CallState>,
+    /// The prompts it serves (contract 0.2.0; none for 0.1.0 components).
+    pub prompts: Vec<prompts::Prompt>,
+    /// What it adds to the server instructions.
+    pub instructions: Option<String>,
+    pre: Pre,
 }
 
-/// Per-call store state: WASI with nothing in it, limits, and what capability calls need.
+/// A pre-linked component of one contract version.
+enum Pre {
+    V0_2(wit::latest::PluginPre<CallState>),
+    V0_1(wit::v0_1_0::PluginPre<CallState>),
+}
+
+/// An instance of one contract version, with calls in the latest types.
+enum Instance {
+    V0_2(wit::latest::Plugin),
+    V0_1(wit::v0_1_0::Plugin),
+}
+
+impl Pre {
+    async fn instantiate(&self, store: &mut Store<CallState>) -> wasmtime::Result<Instance> {
+        Ok(match self {
+            Pre::V0_2(p) => Instance::V0_2(p.instantiate_async(store).await?),
+            Pre::V0_1(p) => Instance::V0_1(p.instantiate_async(store).await?),
+        })
+    }
+}
+
+impl Instance {
+    async fn list_tools(&self, store: &mut Store<CallState>) -> wasmtime::Result<Vec<tools::Tool>> {
+        Ok(match self {
+            Instance::V0_2(i) => {
+                i.kube_ai_proxy_plugin_tools()
+                    .call_list_tools(store)
+                    .await?
+            }
+            Instance::V0_1(i) => i
+                .kube_ai_proxy_plugin_tools()
+                .call_list_tools(store)
+                .await?
+                .into_iter()
+                .map(adapter::tool)
+                .collect(),
+        })
+    }
+
+    async fn instructions(&self, store: &mut Store<CallState>) -> wasmtime::Result<Option<String>> {
+        Ok(match self {
+            Instance::V0_2(i) => {
+                i.kube_ai_proxy_plugin_tools()
+                    .call_instructions(store)
+                    .await?
+            }
+            Instance::V0_1(_) => None,
+        })
+    }
+
+    async fn list_prompts(
+        &self,
+        store: &mut Store<CallState>,
+    ) -> wasmtime::Result<Vec<prompts::Prompt>> {
+        Ok(match self {
+            Instance::V0_2(i) => {
+                i.kube_ai_proxy_plugin_prompts()
+                    .call_list_prompts(store)
+                    .await?
+            }
+            Instance::V0_1(_) => Vec::new(),
+        })
+    }
+
+    async fn get_prompt(
+        &self,
+        store: &mut Store<CallState>,
+        name: &str,
+        arguments: &[(String, String)],
+        tools: &[String],
+    ) -> wasmtime::Result<Result<prompts::PromptResult, prompts::PromptError>> {
+        Ok(match self {
+            Instance::V0_2(i) => {
+                i.kube_ai_proxy_plugin_prompts()
+                    .call_get_prompt(store, name, arguments, tools)
+                    .await?
+            }
+            Instance::V0_1(_) => Err(prompts::PromptError::UnknownPrompt(name.to_string())),
+        })
+    }
+
+    async fn plan_call(
+        &self,
+        store: &mut Store<CallState>,
+        tool: &str,
+        arguments: &str,
+        ctx: &types::CallContext,
+    ) -> wasmtime::Result<Result<Option<tools::CallPlan>, tools::ToolError>> {
+        Ok(match self {
+            Instance::V0_2(i) => {
+                i.kube_ai_proxy_plugin_tools()
+                    .call_plan_call(store, tool, arguments, ctx)
+                    .await?
+            }
+            Instance::V0_1(i) => i
+                .kube_ai_proxy_plugin_tools()
+                .call_plan_call(store, tool, arguments, &adapter::call_context(ctx))
+                .await?
+                .map(|p| p.map(adapter::call_plan))
+                .map_err(adapter::tool_error),
+        })
+    }
+
+    async fn call_tool(
+        &self,
+        store: &mut Store<CallState>,
+        tool: &str,
+        arguments: &str,
+        ctx: &types::CallContext,
+    ) -> wasmtime::Result<Result<tools::ToolOutput, tools::ToolError>> {
+        Ok(match self {
+            Instance::V0_2(i) => {
+                i.kube_ai_proxy_plugin_tools()
+                    .call_call_tool(store, tool, arguments, ctx)
+                    .await?
+            }
+            Instance::V0_1(i) => i
+                .kube_ai_proxy_plugin_tools()
+                .call_call_tool(store, tool, arguments, &adapter::call_context(ctx))
+                .await?
+                .map(adapter::tool_output)
+                .map_err(adapter::tool_error),
+        })
+    }
+}
+
+/// Which contract version a component was built against, from the version of the `tools`
+/// interface it exports. `None`: it exports no `kube-ai-proxy:plugin/tools` this host knows.
+pub fn component_version(engine: &Engine, component: &Component) -> Option<&'static str> {
+    let ty = component.component_type();
+    let mut found = None;
+    for (name, _) in ty.exports(engine) {
+        for v in wit::VERSIONS {
+            if name == format!("kube-ai-proxy:plugin/tools@{v}") {
+                found = Some(*v);
+            }
+        }
+    }
+    found
+}
+
+/// Per-call store state: WASI with nothing in it, limits, and the call every capability
+/// shares ([`Call`]); each capability sees it through its own view.
 pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
     limits: StoreLimits,
-    /// The plugin being called.
-    pub plugin: Arc<PluginInfo>,
-    /// Shared host services (kube client, audit log, config).
-    pub services: Arc<Services>,
-    /// Who the call is for, for audit records.
-    pub caller: Caller,
-    /// Capability calls made so far in this call.
-    pub capability_calls: u32,
-    /// When the call must end.
-    pub deadline: Instant,
-    /// True while serving `list-tools` at load time: capabilities are refused.
-    pub loading: bool,
-    /// How this call can ask a person to confirm a request.
-    pub channel: Arc<crate::confirm::Channel>,
-    /// Time spent waiting for a person, which does not count against the call's timeout.
-    pub clock: Arc<std::sync::Mutex<Clock>>,
-    /// What the plugin declared the call stands for (`plan-call`), if anything.
-    pub plan: Option<tools::CallPlan>,
-}
-
-/// The part of a call's clock shared with the task that enforces its timeout.
-#[derive(Debug, Default)]
-pub struct Clock {
-    /// A person is being asked right now: the timeout is paused.
-    pub asking: bool,
-    /// Total time spent waiting for people so far.
-    pub extra: Duration,
+    /// What the capabilities share.
+    pub call: Call,
+    /// The `kube` capability's state.
+    pub kube: capabilities::kube::KubeState,
+    /// The `progress` capability's state.
+    pub progress: capabilities::progress::ProgressState,
 }
 
 impl WasiView for CallState {
@@ -103,6 +221,7 @@ impl WasiView for CallState {
 }
 
 impl types::Host for CallState {}
+impl wit::v0_1_0::kube_ai_proxy::plugin::types::Host for CallState {}
 
 /// How a call ended when it did not return normally.
 #[derive(Debug)]
@@ -123,7 +242,10 @@ pub enum CallOutcome {
 pub struct PluginHost {
     engine: Engine,
     plugins: Vec<LoadedPlugin>,
+    /// Plugins that failed to load (skipped): the file and why.
+    failed: Vec<(PathBuf, String)>,
     by_tool: HashMap<String, (usize, usize)>,
+    by_prompt: HashMap<String, usize>,
     services: Arc<Services>,
 }
 
@@ -146,11 +268,68 @@ fn new_engine() -> Result<Engine> {
     Ok(engine)
 }
 
+/// The linker of every contract version: WASI (with nothing in it), then each capability
+/// unit on its own view of [`CallState`].
 fn new_linker(engine: &Engine) -> Result<Linker<CallState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    Plugin::add_to_linker::<_, HasSelf<CallState>>(&mut linker, |s| s)?;
+    wit::latest::kube_ai_proxy::plugin::types::add_to_linker::<
+        _,
+        wasmtime::component::HasSelf<CallState>,
+    >(&mut linker, |s| s)?;
+    wit::v0_1_0::kube_ai_proxy::plugin::types::add_to_linker::<
+        _,
+        wasmtime::component::HasSelf<CallState>,
+    >(&mut linker, |s| s)?;
+    capabilities::kube::add_to_linker(&mut linker, |s| {
+        capabilities::kube::KubeView::new(&mut s.call, &s.kube)
+    })?;
+    capabilities::log::add_to_linker(&mut linker, |s| capabilities::log::LogView::new(&s.call))?;
+    capabilities::process::add_to_linker(&mut linker, |s| {
+        capabilities::process::ProcessView::new(&mut s.call)
+    })?;
+    capabilities::progress::add_to_linker(&mut linker, |s| {
+        capabilities::progress::ProgressView::new(&mut s.progress)
+    })?;
     Ok(linker)
+}
+
+/// What [`precompile`] did with one plugin file.
+#[derive(Debug, Clone)]
+pub struct Precompiled {
+    /// `sha256:<hex>` of the file.
+    pub digest: String,
+    /// The contract version the component was built against, e.g. `0.2.0`.
+    pub wit_version: &'static str,
+    /// Whether the compile cache already held it.
+    pub cache_hit: bool,
+}
+
+/// Compiles a plugin file into the compile cache (`plugins install`), so the next `serve`
+/// loads it without compiling (Python and JS components take tens of seconds to compile).
+/// Uses the same engine settings as [`PluginHost::load`], so the cache entry is the one
+/// `serve` looks up.
+///
+/// Errors: no valid manifest, a component that exports no `tools` of a version this host
+/// loads, or a compile error.
+pub fn precompile(config: &Config, bytes: &[u8]) -> Result<Precompiled> {
+    Manifest::from_component(bytes)?;
+    let engine = new_engine()?;
+    let digest = digest(bytes);
+    let hex_digest = digest.trim_start_matches("sha256:").to_string();
+    let (component, cache_hit) =
+        cache::load(&engine, config.compile_cache.as_deref(), &hex_digest, bytes)?;
+    let Some(wit_version) = component_version(&engine, &component) else {
+        bail!(
+            "the component exports no kube-ai-proxy:plugin/tools interface of a version this host loads ({})",
+            wit::VERSIONS.join(", ")
+        );
+    };
+    Ok(Precompiled {
+        digest,
+        wit_version,
+        cache_hit,
+    })
 }
 
 /// `sha256:<hex>` of `bytes`.
@@ -185,26 +364,38 @@ pub fn plugin_paths(config: &Config) -> Result<Vec<PathBuf>> {
 }
 
 impl PluginHost {
-    /// Loads every plugin the config names. Errors name the plugin file and what is wrong:
-    /// unreadable file, missing or invalid manifest, a component that does not link against
-    /// this host's WIT, a `list-tools` that traps or times out, invalid tool names or
-    /// schemas, or a tool name served by two plugins.
+    /// Loads every plugin the config names. A plugin that fails to load — unreadable file,
+    /// missing or invalid manifest, a component that does not link against any contract
+    /// version this host serves, a `list-tools` that traps or times out, invalid tool names
+    /// or schemas, a tool or prompt name another plugin already serves — is skipped with a
+    /// loud error and listed by [`PluginHost::failed`], so the others keep serving; with
+    /// `require_all_plugins` (`--require-all-plugins`) it stops the server instead.
     pub async fn load(services: Arc<Services>) -> Result<PluginHost> {
         let engine = new_engine()?;
         let linker = new_linker(&engine)?;
         let mut host = PluginHost {
             engine,
             plugins: Vec::new(),
+            failed: Vec::new(),
             by_tool: HashMap::new(),
+            by_prompt: HashMap::new(),
             services,
         };
         let paths = plugin_paths(&host.services.config)?;
+        let require_all = host.services.config.require_all_plugins;
         for path in paths {
-            let plugin = host
+            let loaded = host
                 .load_one(&linker, &path)
                 .await
-                .with_context(|| format!("cannot load plugin {}", path.display()))?;
-            host.add(plugin)?;
+                .and_then(|p| host.add(p))
+                .with_context(|| format!("cannot load plugin {}", path.display()));
+            if let Err(e) = loaded {
+                if require_all {
+                    return Err(e);
+                }
+                tracing::error!(plugin = %path.display(), error = %format!("{e:#}"), "plugin skipped: it failed to load (--require-all-plugins makes this fatal)");
+                host.failed.push((path, format!("{e:#}")));
+            }
         }
         Ok(host)
     }
@@ -223,7 +414,7 @@ impl PluginHost {
                 plugin.info.path.display()
             );
         }
-        for (t, tool) in plugin.tools.iter().enumerate() {
+        for tool in &plugin.tools {
             if let Some((o, _)) = self.by_tool.get(&tool.name) {
                 bail!(
                     "tool {:?} is defined by both plugin {} ({}) and plugin {} ({}); remove one of them",
@@ -234,7 +425,22 @@ impl PluginHost {
                     plugin.info.path.display()
                 );
             }
+        }
+        for prompt in &plugin.prompts {
+            if let Some(o) = self.by_prompt.get(&prompt.name) {
+                bail!(
+                    "prompt {:?} is defined by both plugin {} and plugin {}; remove one of them",
+                    prompt.name,
+                    self.plugins[*o].info.manifest.name,
+                    plugin.info.manifest.name,
+                );
+            }
+        }
+        for (t, tool) in plugin.tools.iter().enumerate() {
             self.by_tool.insert(tool.name.clone(), (idx, t));
+        }
+        for prompt in &plugin.prompts {
+            self.by_prompt.insert(prompt.name.clone(), idx);
         }
         self.plugins.push(plugin);
         Ok(())
@@ -252,6 +458,9 @@ impl PluginHost {
             }
             _ => true,
         });
+        if grant.is_none() {
+            tracing::warn!(plugin = %manifest.name, "plugin loaded without a grant: every capability call it makes will be refused; add [grants.{}] to the config", manifest.name);
+        }
         let hex_digest = digest.trim_start_matches("sha256:").to_string();
         let engine = self.engine.clone();
         let cache_dir = config.compile_cache.clone();
@@ -259,38 +468,56 @@ impl PluginHost {
             cache::load(&engine, cache_dir.as_deref(), &hex_digest, &bytes)
         })
         .await??;
-        let pre = linker
-            .instantiate_pre(&component)
-            .map_err(anyhow::Error::from)
-            .context("the component does not link against this host (it must target the world kube-ai-proxy:plugin/plugin@0.1.0)")?;
-        let pre = PluginPre::new(pre)?;
+        let Some(wit_version) = component_version(&self.engine, &component) else {
+            bail!(
+                "the component exports no kube-ai-proxy:plugin/tools interface of a version this host loads ({}); build it against wit/plugin.wit (see docs/plugin-authors.md)",
+                wit::VERSIONS.join(", ")
+            );
+        };
+        if manifest.wit != format!("kube-ai-proxy:plugin@{wit_version}") {
+            bail!(
+                "the manifest says wit = {:?}, but the component was built against kube-ai-proxy:plugin@{wit_version}; fix the manifest",
+                manifest.wit
+            );
+        }
+        let link_hint = || {
+            format!(
+                "the component does not link against this host's kube-ai-proxy:plugin@{wit_version} world (it may import only the kube-ai-proxy:plugin interfaces and the WASI 0.2 interfaces this host provides: see docs/plugin-authors.md)"
+            )
+        };
+        let pre = match wit_version {
+            "0.1.0" => Pre::V0_1(wit::v0_1_0::PluginPre::new(
+                linker
+                    .instantiate_pre(&component)
+                    .map_err(anyhow::Error::from)
+                    .with_context(link_hint)?,
+            )?),
+            _ => Pre::V0_2(wit::latest::PluginPre::new(
+                linker
+                    .instantiate_pre(&component)
+                    .map_err(anyhow::Error::from)
+                    .with_context(link_hint)?,
+            )?),
+        };
         let info = Arc::new(PluginInfo {
             manifest,
             digest,
             path: path.to_path_buf(),
             grant,
             cache_hit,
+            wit_version,
         });
-        let unavailable = Arc::new(crate::confirm::Channel::Unavailable(
-            "capabilities are not available while the host lists a plugin's tools".into(),
-        ));
-        let (mut store, _stderr) = self.new_store(
-            &info,
-            Caller::default(),
-            LIST_TOOLS_TIMEOUT,
-            true,
-            unavailable,
-        );
-        let listed = tokio::time::timeout(LIST_TOOLS_TIMEOUT, async {
-            let instance = pre.instantiate_async(&mut store).await?;
-            instance
-                .kube_ai_proxy_plugin_tools()
-                .call_list_tools(&mut store)
-                .await
+        let (mut store, _stderr) = self.loading_store(&info);
+        let (listed, instructions, prompts) = tokio::time::timeout(LIST_TOOLS_TIMEOUT, async {
+            let instance = pre.instantiate(&mut store).await?;
+            let tools = instance.list_tools(&mut store).await?;
+            let instructions = instance.instructions(&mut store).await?;
+            let prompts = instance.list_prompts(&mut store).await?;
+            wasmtime::Result::Ok((tools, instructions, prompts))
         })
         .await
         .map_err(|_| anyhow::anyhow!("list-tools did not answer within {LIST_TOOLS_TIMEOUT:?}"))?
-        .map_err(|e| anyhow::anyhow!("list-tools failed: {e:#}"))?;
+        .map_err(|e: wasmtime::Error| anyhow::anyhow!("list-tools failed: {e:#}"))?;
         let mut tools = Vec::new();
         for t in listed {
             if !valid_tool_name(&t.name) {
@@ -310,13 +537,43 @@ impl PluginHost {
                 description: t.description,
                 input_schema,
                 annotations: t.annotations,
+                truncation_hint: t.truncation_hint,
             });
+        }
+        for p in &prompts {
+            if !valid_tool_name(&p.name) {
+                bail!(
+                    "invalid prompt name {:?}: use [A-Za-z0-9_.-], at most 128 characters",
+                    p.name
+                );
+            }
         }
         // A declared `[[tools]]` list must be the truth, so reviewers can rely on it.
         info.manifest
             .check_declared_tools(tools.iter().map(|t| t.name.as_str()))?;
-        tracing::info!(plugin = %info.manifest.name, digest = %info.digest, tools = tools.len(), cache_hit, "plugin loaded");
-        Ok(LoadedPlugin { info, tools, pre })
+        tracing::info!(plugin = %info.manifest.name, digest = %info.digest, wit = wit_version, tools = tools.len(), prompts = prompts.len(), cache_hit, "plugin loaded");
+        Ok(LoadedPlugin {
+            info,
+            tools,
+            prompts,
+            instructions: instructions.filter(|i| !i.trim().is_empty()),
+            pre,
+        })
+    }
+
+    /// A store for load-time and offline calls: capabilities refused, a short deadline.
+    fn loading_store(&self, info: &Arc<PluginInfo>) -> (Store<CallState>, MemoryOutputPipe) {
+        let unavailable = Arc::new(Channel::Unavailable(
+            "capabilities are not available while the host lists a plugin's tools".into(),
+        ));
+        self.new_store(
+            info,
+            Caller::default(),
+            LIST_TOOLS_TIMEOUT,
+            true,
+            unavailable,
+            None,
+        )
     }
 
     fn new_store(
@@ -325,7 +582,8 @@ impl PluginHost {
         caller: Caller,
         timeout: Duration,
         loading: bool,
-        channel: Arc<crate::confirm::Channel>,
+        channel: Arc<Channel>,
+        progress: Option<capabilities::progress::Sink>,
     ) -> (Store<CallState>, MemoryOutputPipe) {
         let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
         // WASI with nothing in it: no preopened directories, no environment, no arguments,
@@ -335,7 +593,12 @@ impl PluginHost {
             .stdout(wasmtime_wasi::p2::pipe::SinkOutputStream)
             .stderr(stderr.clone())
             .build();
-        let limit = self.services.config.memory_limit_bytes;
+        let config = &self.services.config;
+        let limit = config.memory_limit_bytes;
+        let identity = config.identity(match &self.services.kube {
+            Ok(svc) => Some(svc.context.clone()),
+            Err(_) => config.context.clone(),
+        });
         let state = CallState {
             wasi,
             table: ResourceTable::new(),
@@ -346,21 +609,30 @@ impl PluginHost {
                 .memories(8)
                 .trap_on_grow_failure(true)
                 .build(),
-            plugin: info.clone(),
-            services: self.services.clone(),
-            caller,
-            capability_calls: 0,
-            deadline: Instant::now() + timeout,
-            loading,
-            channel,
-            clock: Arc::new(std::sync::Mutex::new(Clock::default())),
-            plan: None,
+            call: Call {
+                plugin: info.clone(),
+                caller,
+                identity,
+                policy: config.policy.clone(),
+                audit: self.services.audit.clone(),
+                max_capability_calls: config.max_capability_calls,
+                capability_calls: 0,
+                deadline: Instant::now() + timeout,
+                loading,
+                channel,
+                clock: Arc::new(std::sync::Mutex::new(Clock::default())),
+                plan: None,
+            },
+            kube: capabilities::kube::KubeState {
+                service: self.services.kube.clone(),
+            },
+            progress: capabilities::progress::ProgressState { sink: progress },
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|ctx| {
-            if Instant::now() >= ctx.data().deadline {
+            if Instant::now() >= ctx.data().call.deadline {
                 Ok(UpdateDeadline::Interrupt)
             } else {
                 // Yield to the async runtime every tick so a busy plugin never starves
@@ -378,11 +650,23 @@ impl PluginHost {
         &self.plugins
     }
 
+    /// The plugins that failed to load and were skipped: the file and why.
+    pub fn failed(&self) -> &[(PathBuf, String)] {
+        &self.failed
+    }
+
     /// Every tool with the plugin that serves it.
     pub fn tools(&self) -> impl Iterator<Item = (&LoadedPlugin, &ToolDef)> {
         self.plugins
             .iter()
             .flat_map(|p| p.tools.iter().map(move |t| (p, t)))
+    }
+
+    /// Every prompt with the plugin that serves it.
+    pub fn prompts(&self) -> impl Iterator<Item = (&LoadedPlugin, &prompts::Prompt)> {
+        self.plugins
+            .iter()
+            .flat_map(|p| p.prompts.iter().map(move |t| (p, t)))
     }
 
     /// The plugin and definition of `tool`.
@@ -392,13 +676,40 @@ impl PluginHost {
             .map(|(p, t)| (&self.plugins[*p], &self.plugins[*p].tools[*t]))
     }
 
+    /// The plugin that serves prompt `name`.
+    pub fn find_prompt(&self, name: &str) -> Option<&LoadedPlugin> {
+        self.by_prompt.get(name).map(|p| &self.plugins[*p])
+    }
+
     /// The shared services.
     pub fn services(&self) -> &Arc<Services> {
         &self.services
     }
 
+    /// Renders prompt `name` of `plugin` (`prompts/get`), capabilities refused. `Ok(Err)` is
+    /// the plugin's own refusal (unknown prompt, invalid arguments). Errors: a trap, or no
+    /// answer within 5 s.
+    pub async fn get_prompt(
+        &self,
+        plugin: &LoadedPlugin,
+        name: &str,
+        arguments: &[(String, String)],
+    ) -> Result<Result<prompts::PromptResult, prompts::PromptError>> {
+        let tools: Vec<String> = self.tools().map(|(_, t)| t.name.clone()).collect();
+        let (mut store, _stderr) = self.loading_store(&plugin.info);
+        tokio::time::timeout(LIST_TOOLS_TIMEOUT, async {
+            let instance = plugin.pre.instantiate(&mut store).await?;
+            instance
+                .get_prompt(&mut store, name, arguments, &tools)
+                .await
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("get-prompt did not answer within {LIST_TOOLS_TIMEOUT:?}"))?
+        .map_err(|e| anyhow::anyhow!("get-prompt failed: {e:#}"))
+    }
+
     /// Calls only `plan-call` for `tool` (capabilities refused), e.g. for `policy check`.
-    /// Errors: the plugin's own error text, a trap, or no answer within 10 s.
+    /// Errors: the plugin's own error text, a trap, or no answer within 5 s.
     pub async fn plan(
         &self,
         plugin: &LoadedPlugin,
@@ -406,20 +717,10 @@ impl PluginHost {
         arguments: &str,
         ctx: types::CallContext,
     ) -> Result<Option<tools::CallPlan>> {
-        let unavailable = Arc::new(crate::confirm::Channel::Unavailable("offline".into()));
-        let (mut store, _stderr) = self.new_store(
-            &plugin.info,
-            Caller::default(),
-            LIST_TOOLS_TIMEOUT,
-            true,
-            unavailable,
-        );
+        let (mut store, _stderr) = self.loading_store(&plugin.info);
         let r = tokio::time::timeout(LIST_TOOLS_TIMEOUT, async {
-            let instance = plugin.pre.instantiate_async(&mut store).await?;
-            instance
-                .kube_ai_proxy_plugin_tools()
-                .call_plan_call(&mut store, tool, arguments, &ctx)
-                .await
+            let instance = plugin.pre.instantiate(&mut store).await?;
+            instance.plan_call(&mut store, tool, arguments, &ctx).await
         })
         .await
         .map_err(|_| anyhow::anyhow!("plan-call did not answer within {LIST_TOOLS_TIMEOUT:?}"))?
@@ -444,16 +745,17 @@ impl PluginHost {
         arguments: &str,
         ctx: types::CallContext,
         timeout: Duration,
-        channel: Arc<crate::confirm::Channel>,
+        channel: Arc<Channel>,
+        progress: Option<capabilities::progress::Sink>,
     ) -> (CallOutcome, Option<tools::CallPlan>) {
-        let (mut store, stderr) = self.new_store(&plugin.info, caller, timeout, false, channel);
-        let clock = store.data().clock.clone();
+        let (mut store, stderr) =
+            self.new_store(&plugin.info, caller, timeout, false, channel, progress);
+        let clock = store.data().call.clock.clone();
         let policy = &self.services.config.policy;
         let run = async {
-            let instance = plugin.pre.instantiate_async(&mut store).await?;
-            let exports = instance.kube_ai_proxy_plugin_tools();
-            let plan = match exports
-                .call_plan_call(&mut store, tool, arguments, &ctx)
+            let instance = plugin.pre.instantiate(&mut store).await?;
+            let plan = match instance
+                .plan_call(&mut store, tool, arguments, &ctx)
                 .await?
             {
                 Ok(p) => p,
@@ -465,9 +767,9 @@ impl PluginHost {
             {
                 return Ok((CallOutcome::Denied { rule, reason }, Some(plan.clone())));
             }
-            store.data_mut().plan = plan.clone();
-            let r = exports
-                .call_call_tool(&mut store, tool, arguments, &ctx)
+            store.data_mut().call.plan = plan.clone();
+            let r = instance
+                .call_tool(&mut store, tool, arguments, &ctx)
                 .await?;
             wasmtime::Result::Ok((CallOutcome::Returned(r), plan))
         };

@@ -76,6 +76,7 @@ pub const RULE_KEYS: &[&str] = &[
     "plugins",
     "tools",
     "identities",
+    "effects",
 ];
 /// The keys of `namespaces`.
 pub const NAMESPACE_KEYS: &[&str] = &["allow", "deny", "write_deny"];
@@ -167,6 +168,11 @@ pub struct Rule {
     /// Identities: the kubeconfig context name.
     #[serde(default)]
     pub identities: Vec<String>,
+    /// Effects (see [`crate::policy::EFFECTS`]): the rule matches only requests with one of
+    /// them, e.g. `[garbage-collector-delete]`. Effects that need the live object come from
+    /// a server-side dry run (strict mode).
+    #[serde(default)]
+    pub effects: Vec<String>,
 }
 
 /// `namespaces:` of the policy file.
@@ -281,6 +287,19 @@ pub fn invalid_verbs(file: &PolicyFile) -> Vec<String> {
                     "rule {} : invalid verb {v:?} (expected one of {})",
                     rule_label(r, i),
                     rule_verbs_text()
+                ));
+            }
+        }
+        for e in &r.effects {
+            if !crate::policy::EFFECTS.iter().any(|(name, _)| name == e) {
+                out.push(format!(
+                    "rule {} : invalid effect {e:?} (expected one of {})",
+                    rule_label(r, i),
+                    crate::policy::EFFECTS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }

@@ -23,16 +23,15 @@ pub use file::{CommandRules, Effect, Mode, Policy, PolicyFile, Rule};
 
 use serde::Serialize;
 
-use crate::config::Grant;
-use crate::plugins::manifest::KubeScope;
+use crate::plugins::manifest::{Grant, KubeScope};
+pub use crate::verb::Verb;
 
 /// A Kubernetes request as the API server's authorizer sees it (the `ResourceAttributes` of
 /// a SubjectAccessReview), plus the version the URL uses.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct RequestAttributes {
-    /// Verb in WIT spelling: `get`, `list`, `create`, `update`, `patch`, `delete`,
-    /// `delete-collection`.
-    pub verb: String,
+    /// The verb (serialized in the WIT spelling: `get`, …, `delete-collection`).
+    pub verb: Verb,
     /// API group (`""` for the core group).
     pub group: String,
     /// API version the URL uses.
@@ -50,11 +49,7 @@ pub struct RequestAttributes {
 impl RequestAttributes {
     /// The verb as RBAC spells it (`deletecollection`).
     pub fn rbac_verb(&self) -> &str {
-        if self.verb == "delete-collection" {
-            "deletecollection"
-        } else {
-            &self.verb
-        }
+        self.verb.rbac()
     }
 
     /// `resource[/subresource][.group]`, as RBAC error messages write it.
@@ -73,7 +68,7 @@ impl RequestAttributes {
 
     /// Whether the verb only reads.
     pub fn is_read(&self) -> bool {
-        matches!(self.verb.as_str(), "get" | "list")
+        self.verb.is_read()
     }
 }
 
@@ -105,8 +100,85 @@ pub struct RequestFacts {
     pub dry_run: bool,
     /// The body sets `spec.replicas` to 0 (a scale to zero).
     pub scale_to_zero: bool,
-    /// The call's declared command is a rollout undo (`<family> rollout undo ...`).
+    /// The call's declared plan says it is a rollout undo (`call-plan.facts`).
     pub rollout_undo: bool,
+    /// Effect (from the server-side dry run): `metadata.ownerReferences` or
+    /// `metadata.finalizers` change, or `deletionTimestamp` is set, so the garbage collector
+    /// deletes the object. Judged as a delete of that object.
+    pub gc_delete: bool,
+    /// Effect: a `NoExecute` taint is added to a Node, or `spec.unschedulable` changes (the
+    /// node's pods are evicted or stranded). Judged as an eviction.
+    pub eviction: bool,
+    /// Effect: the request makes something intercept the API server (an APIService, a CRD
+    /// conversion webhook, an admission webhook or policy).
+    pub api_interception: bool,
+}
+
+/// The effect names a policy rule's `effects` may list, with what each means.
+pub const EFFECTS: &[(&str, &str)] = &[
+    ("scale-to-zero", "spec.replicas becomes 0"),
+    (
+        "garbage-collector-delete",
+        "ownerReferences, finalizers or deletionTimestamp change: the garbage collector deletes the object",
+    ),
+    (
+        "eviction",
+        "a NoExecute taint, a change of spec.unschedulable, or a pods/eviction",
+    ),
+    (
+        "api-interception",
+        "an APIService, a CRD conversion webhook, or an admission webhook or policy is written",
+    ),
+    (
+        "kube-system-write",
+        "a write to an object in kube-system, or to the kube-system Namespace itself",
+    ),
+];
+
+impl RequestFacts {
+    /// The names (see [`EFFECTS`]) of the effects `r` with these facts has.
+    pub fn effects(&self, r: &RequestAttributes) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if r.is_read() {
+            return out;
+        }
+        if self.scale_to_zero {
+            out.push("scale-to-zero");
+        }
+        if self.gc_delete {
+            out.push("garbage-collector-delete");
+        }
+        if self.eviction
+            || (r.group.is_empty()
+                && r.resource == "pods"
+                && r.subresource.as_deref() == Some("eviction"))
+        {
+            out.push("eviction");
+        }
+        if self.api_interception || intercepts_api(r) {
+            out.push("api-interception");
+        }
+        if touches_kube_system(r) {
+            out.push("kube-system-write");
+        }
+        out
+    }
+}
+
+/// Whether writing `r` intercepts the API server by its attributes alone: APIServices and
+/// admission webhooks and policies (`admissionregistration.k8s.io`).
+pub fn intercepts_api(r: &RequestAttributes) -> bool {
+    !r.is_read()
+        && ((r.group == "apiregistration.k8s.io" && r.resource == "apiservices")
+            || r.group == "admissionregistration.k8s.io")
+}
+
+/// Whether `r` is in the `kube-system` namespace or is the `kube-system` Namespace object.
+pub fn touches_kube_system(r: &RequestAttributes) -> bool {
+    r.namespace.as_deref() == Some("kube-system")
+        || (r.group.is_empty()
+            && r.resource == "namespaces"
+            && r.name.as_deref() == Some("kube-system"))
 }
 
 /// Who the server acts as: the kubeconfig context and, with impersonation, the user and
@@ -163,7 +235,7 @@ pub struct GateInput<'a> {
 }
 
 fn scope_refusal(scope: &KubeScope, r: &RequestAttributes) -> Option<&'static str> {
-    if !scope.allows_verb(&r.verb) {
+    if !scope.allows_verb(r.verb.as_str()) {
         Some("verb")
     } else if !scope.allows_resource(&r.group, &r.resource, r.subresource.as_deref()) {
         Some("resource")
@@ -245,8 +317,28 @@ pub fn builtin_confirm(
             "a rollout undo replaces the running pod template",
         ));
     }
-    if matches!(r.verb.as_str(), "delete" | "delete-collection") {
+    if r.verb.is_delete() {
         return Some(("default.confirm-delete", "deletes cannot be undone"));
+    }
+    if facts.gc_delete {
+        return Some((
+            "default.confirm-gc-delete",
+            "it changes ownerReferences, finalizers or deletionTimestamp, which makes the garbage collector delete the object: this is a delete, and deletes cannot be undone",
+        ));
+    }
+    if facts.eviction {
+        return Some((
+            "default.confirm-eviction",
+            "a NoExecute taint or a change of spec.unschedulable evicts or strands the node's pods",
+        ));
+    }
+    if facts.api_interception
+        || (r.group == "apiregistration.k8s.io" && r.resource == "apiservices")
+    {
+        return Some((
+            "default.protected-api",
+            "it makes something intercept the API server (an APIService or a conversion webhook): a broken one makes every later request hang or fail",
+        ));
     }
     if facts.scale_to_zero {
         return Some((
@@ -283,7 +375,7 @@ pub fn builtin_confirm(
 /// Whether an allow rule lifts a built-in confirmation: it names the verb and the resource
 /// explicitly (no `*`, no empty list).
 fn lifts_confirm(rule: &Rule, r: &RequestAttributes) -> bool {
-    rule.verbs.iter().any(|v| v == &r.verb) && names_resource(rule, r)
+    rule.verbs.iter().any(|v| v == r.verb.as_str()) && names_resource(rule, r)
 }
 
 /// The policy rule that would let `r` run without confirmation, as YAML for the refusal
@@ -362,13 +454,17 @@ pub fn resource_match(pat: &str, r: &RequestAttributes) -> bool {
 /// Whether `rule` matches the request in `input`.
 pub fn rule_matches(rule: &Rule, input: &GateInput<'_>) -> bool {
     let r = input.request;
-    (rule.verbs.is_empty() || rule.verbs.iter().any(|v| v == "*" || v == &r.verb))
+    (rule.verbs.is_empty() || rule.verbs.iter().any(|v| v == "*" || v == r.verb.as_str()))
         && (rule.resources.is_empty() || rule.resources.iter().any(|p| resource_match(p, r)))
         && opt_match(&rule.namespaces, r.namespace.as_deref())
         && opt_match(&rule.names, r.name.as_deref())
         && list_match(&rule.plugins, input.plugin)
         && list_match(&rule.tools, input.tool)
         && (rule.identities.is_empty() || rule.identities.iter().any(|p| input.identity.matches(p)))
+        && (rule.effects.is_empty() || {
+            let have = input.facts.effects(r);
+            rule.effects.iter().any(|e| have.contains(&e.as_str()))
+        })
 }
 
 /// Whether an allow rule names the request's resource explicitly (no `*` resource pattern).
@@ -483,18 +579,29 @@ fn decide_policy(input: &GateInput<'_>, what: &str) -> Decision {
     if p.mode == Mode::Strict
         && protected
         && r.subresource.is_none()
-        && matches!(r.verb.as_str(), "delete" | "delete-collection")
+        && (r.verb.is_delete() || input.facts.gc_delete)
         && !lifted_by_resource
     {
+        let how = if r.verb.is_delete() {
+            ""
+        } else {
+            " (this write changes ownerReferences, finalizers or deletionTimestamp, which makes the garbage collector delete it)"
+        };
         return Decision::deny(
             "default.protected-delete",
             format!(
-                "{what}: deleting namespaces, nodes, ClusterRoles and ClusterRoleBindings is denied by the default policy"
+                "{what}: deleting namespaces, nodes, ClusterRoles and ClusterRoleBindings is denied by the default policy{how}"
             ),
         );
     }
+    let write_ns = r
+        .namespace
+        .as_deref()
+        .or((r.group.is_empty() && r.resource == "namespaces")
+            .then_some(r.name.as_deref())
+            .flatten());
     if !r.is_read()
-        && let Some(ns) = r.namespace.as_deref()
+        && let Some(ns) = write_ns
         && p.write_deny.iter().any(|pat| glob(pat, ns))
         && !allows.iter().any(|rule| names_namespace(rule, r))
     {
@@ -552,7 +659,7 @@ mod tests {
 
     fn req(verb: &str, group: &str, resource: &str, ns: Option<&str>) -> RequestAttributes {
         RequestAttributes {
-            verb: verb.into(),
+            verb: Verb::parse(verb).expect("test verb"),
             group: group.into(),
             version: "v1".into(),
             resource: resource.into(),

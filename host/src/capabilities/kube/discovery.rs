@@ -24,6 +24,10 @@ pub struct ResourceEntry {
 
 /// How long a discovery snapshot is reused before it is fetched again.
 pub const DISCOVERY_TTL: Duration = Duration::from_secs(300);
+/// Longest wait for one API group's discovery document. An aggregated API whose backing
+/// Service is missing can hold the request open; its group is skipped instead, so one broken
+/// APIService never makes every call hang.
+pub const GROUP_TIMEOUT: Duration = Duration::from_secs(3);
 /// A resolve miss refetches discovery (for CRDs created since) when the snapshot is older.
 pub const REFRESH_ON_MISS_AFTER: Duration = Duration::from_secs(2);
 
@@ -67,15 +71,22 @@ pub async fn fetch(client: &kube::Client) -> Result<Vec<ResourceEntry>, kube::Er
         (
             g,
             v,
-            client.list_api_group_resources(&format!("{g}/{v}")).await,
+            tokio::time::timeout(
+                GROUP_TIMEOUT,
+                client.list_api_group_resources(&format!("{g}/{v}")),
+            )
+            .await,
         )
     }))
     .await;
     for (g, v, res) in lists {
         match res {
-            Ok(list) => out.extend(entries(list, g, v)),
-            Err(e) => {
+            Ok(Ok(list)) => out.extend(entries(list, g, v)),
+            Ok(Err(e)) => {
                 tracing::warn!(group = %g, version = %v, error = %e, "discovery failed for group; skipping it")
+            }
+            Err(_) => {
+                tracing::warn!(group = %g, version = %v, timeout_s = GROUP_TIMEOUT.as_secs(), "discovery of group timed out (an unavailable aggregated API?); skipping it")
             }
         }
     }

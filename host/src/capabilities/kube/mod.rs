@@ -1,205 +1,34 @@
-//! The `kube` capability: structured Kubernetes API requests from plugins, checked by the
-//! gate ([`crate::policy::decide`]) and RBAC ([`crate::rbac`]), executed with kube-rs, and
-//! audited — one audit record per capability decision.
+//! The `kube` capability: structured Kubernetes API requests from plugins, admitted by the
+//! gate ([`crate::gate`]: grant, policy, RBAC, confirmation, audit), executed with kube-rs,
+//! redacted. One audit record per capability decision. Serves every contract version's
+//! `kube` interface ([`add_to_linker`]); the confirmation preview is [`preview`].
 
 pub mod discovery;
+pub mod effects;
+pub mod preview;
+pub mod service;
+
+pub use service::{FIELD_MANAGER, KubeService, MAX_BODY, TABLE_ACCEPT, build_http_request};
+
+/// The WIT spelling of a verb (see [`crate::verb::Verb`]).
+pub fn verb_name(v: Verb) -> &'static str {
+    crate::verb::Verb::from(v).as_str()
+}
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use anyhow::{Context as _, Result};
-use http::header::{ACCEPT, CONTENT_TYPE};
+use http::header::ACCEPT;
+use wasmtime::component::{HasData, Linker};
 
-use crate::audit::Record;
-use crate::config::Config;
-use crate::plugins::bindings::kube::{
-    AccessReview, ApiError, Denial, Host, KubeError, OutputFormat, PatchType, Request,
-    ResourceInfo, Response, Verb,
+use super::call::{Call, CountRefusal};
+use crate::gate::{AdmitError, Confirmation, Gate, Principal, RbacCheck, Refusal};
+use crate::policy::{self, RequestAttributes, RequestFacts};
+use crate::wit::kube::{
+    self as latest_kube, AccessReview, Denial, KubeError, Request, ResourceInfo, Response, Verb,
 };
-use crate::plugins::runtime::CallState;
-use crate::policy::{self, Decision, GateInput, Identity, RequestAttributes, RequestFacts};
-use crate::rbac::Rbac;
-use discovery::{DiscoveryCache, ResourceEntry};
-
-/// The `Accept` header for server-side printing (`kubectl get` uses the same), falling back
-/// to JSON for resources that have no table handler.
-pub const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
-
-/// Field manager for server-side apply when the plugin names none.
-pub const FIELD_MANAGER: &str = "kube-ai-proxy";
-
-/// Largest request body a plugin may send, in bytes.
-pub const MAX_BODY: usize = 4 << 20;
-
-/// The connection to one cluster (one kubeconfig context) and its caches.
-pub struct KubeService {
-    pub client: kube::Client,
-    /// The kubeconfig context in use.
-    pub context: String,
-    /// Who the requests act as, for RBAC denials: the context's identity, or the
-    /// impersonated user.
-    pub identity: String,
-    /// The default namespace (`K8S_NAMESPACE`, else the context's, else `default`).
-    pub default_namespace: String,
-    pub discovery: DiscoveryCache,
-    pub rbac: Rbac,
-    pub rbac_check: bool,
-}
-
-impl KubeService {
-    /// Builds a client for `config.context` (or the kubeconfig's current context). No request
-    /// is sent yet.
-    ///
-    /// Errors: no kubeconfig (and not in a cluster), an unknown context, unreadable
-    /// credentials.
-    pub async fn connect(config: &Config) -> Result<KubeService> {
-        let options = kube::config::KubeConfigOptions {
-            context: config.context.clone(),
-            ..Default::default()
-        };
-        let mut kc = kube::Config::from_kubeconfig(&options)
-            .await
-            .context("cannot load the kubeconfig (set KUBECONFIG or K8S_CONTEXT)")?;
-        if let Some(imp) = &config.impersonate {
-            kc.auth_info.impersonate = Some(imp.user.clone());
-            kc.auth_info.impersonate_groups = (!imp.groups.is_empty()).then(|| imp.groups.clone());
-        }
-        let context = match &config.context {
-            Some(c) => c.clone(),
-            None => kube::config::Kubeconfig::read()
-                .ok()
-                .and_then(|k| k.current_context)
-                .unwrap_or_else(|| "in-cluster".into()),
-        };
-        let identity = match &config.impersonate {
-            Some(imp) => format!(
-                "user {:?} (impersonated through context {context:?})",
-                imp.user
-            ),
-            None => format!("the identity of context {context:?}"),
-        };
-        let default_namespace = config
-            .namespace
-            .clone()
-            .unwrap_or_else(|| kc.default_namespace.clone());
-        let client = kube::Client::try_from(kc).context("cannot build the Kubernetes client")?;
-        Ok(KubeService {
-            client,
-            context,
-            identity,
-            default_namespace,
-            discovery: DiscoveryCache::default(),
-            rbac: Rbac::new(config.rbac_cache),
-            rbac_check: config.rbac_check,
-        })
-    }
-
-    /// The RBAC pre-check of one request: a SelfSubjectAccessReview for its verb, resource,
-    /// subresource, namespace and name (cached, see [`Rbac`]). `Ok` carries the audit log's
-    /// `rbac` value, `allowed` (or `skipped` when `rbac_check` is off). `Err` carries `denied`
-    /// with a `forbidden` error naming the identity, verb, resource, name and namespace RBAC
-    /// refused (and the authorizer's reason), or `error` with a `transport` error when the
-    /// review itself failed.
-    pub async fn authorize(
-        &self,
-        attrs: &RequestAttributes,
-    ) -> Result<&'static str, (&'static str, KubeError)> {
-        if !self.rbac_check {
-            return Ok("skipped");
-        }
-        match self.rbac.review(&self.client, attrs).await {
-            Ok(v) if v.allowed => Ok("allowed"),
-            Ok(v) => {
-                let ns = attrs
-                    .namespace
-                    .as_deref()
-                    .map(|n| format!("in the namespace {n:?}"))
-                    .unwrap_or_else(|| "at the cluster scope".into());
-                let name = attrs
-                    .name
-                    .as_deref()
-                    .map(|n| format!(" {n:?}"))
-                    .unwrap_or_default();
-                let why = if v.reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", v.reason)
-                };
-                let reason = format!(
-                    "RBAC: {} cannot {} {}{} {ns}{why}",
-                    self.identity,
-                    attrs.rbac_verb(),
-                    attrs.resource_display(),
-                    name
-                );
-                Err((
-                    "denied",
-                    KubeError::Forbidden(Denial {
-                        rule: "rbac.selfsubjectaccessreview".into(),
-                        reason,
-                    }),
-                ))
-            }
-            Err(e) => Err((
-                "error",
-                KubeError::Transport(format!("RBAC check failed: {e}")),
-            )),
-        }
-    }
-
-    /// Executes a request that already passed the gate and RBAC.
-    pub async fn execute(
-        &self,
-        req: &Request,
-        attrs: &RequestAttributes,
-    ) -> Result<Response, KubeError> {
-        let http_req = build_http_request(req)?;
-        match self.client.request_text(http_req).await {
-            Ok(body) => {
-                // Credentials never reach the plugin (and so the model): Secret values, env
-                // vars, last-applied annotations, credential patterns in logs.
-                let secret = attrs.group.is_empty() && attrs.resource == "secrets";
-                let body = crate::redact::kube_body(body, secret);
-                Ok(Response { status: 200, body })
-            }
-            Err(e) => Err(map_kube_error(e, attrs)),
-        }
-    }
-}
-
-/// Maps a kube-rs error to the WIT error: a 403 `Status` is `forbidden`, other `Status`
-/// answers are `api`, anything else is `transport`.
-fn map_kube_error(e: kube::Error, attrs: &RequestAttributes) -> KubeError {
-    match e {
-        kube::Error::Api(status) if status.code == 403 => KubeError::Forbidden(Denial {
-            rule: "rbac.apiserver".into(),
-            reason: status.message.clone(),
-        }),
-        kube::Error::Api(status) => KubeError::Api(ApiError {
-            code: status.code,
-            reason: status.reason.clone(),
-            message: status.message.clone(),
-        }),
-        other => KubeError::Transport(format!(
-            "{} {}: {other}",
-            attrs.verb,
-            attrs.resource_display()
-        )),
-    }
-}
-
-/// The WIT spelling of a verb.
-pub fn verb_name(v: Verb) -> &'static str {
-    match v {
-        Verb::Get => "get",
-        Verb::List => "list",
-        Verb::Create => "create",
-        Verb::Update => "update",
-        Verb::Patch => "patch",
-        Verb::Delete => "delete",
-        Verb::DeleteCollection => "delete-collection",
-    }
-}
+use crate::wit::v0_1_0::kube_ai_proxy::plugin::kube as v0_1_0_kube;
+use crate::wit::v0_1_0_adapter as adapter;
+use discovery::ResourceEntry;
 
 /// A path segment is safe when it is non-empty, not `.`/`..`, has no `/`, `?`, `#`, `%`,
 /// whitespace or control characters. Kubernetes names (DNS subdomains, and `system:` RBAC
@@ -276,7 +105,7 @@ pub fn attributes(req: &Request) -> Result<RequestAttributes, KubeError> {
         _ => {}
     }
     Ok(RequestAttributes {
-        verb: verb_name(req.verb).into(),
+        verb: req.verb.into(),
         group: req.group.clone(),
         version: req.version.clone(),
         resource: req.resource.clone(),
@@ -284,73 +113,6 @@ pub fn attributes(req: &Request) -> Result<RequestAttributes, KubeError> {
         namespace: req.namespace.clone(),
         name: req.name.clone(),
     })
-}
-
-/// Builds the HTTP request for a validated [`Request`], following the API server's URL
-/// layout (`/api/v1/...` for the core group, `/apis/{group}/{version}/...` otherwise).
-pub fn build_http_request(req: &Request) -> Result<http::Request<Vec<u8>>, KubeError> {
-    let mut path = if req.group.is_empty() {
-        format!("/api/{}", req.version)
-    } else {
-        format!("/apis/{}/{}", req.group, req.version)
-    };
-    if let Some(ns) = &req.namespace {
-        path.push_str("/namespaces/");
-        path.push_str(ns);
-    }
-    path.push('/');
-    path.push_str(&req.resource);
-    if let Some(n) = &req.name {
-        path.push('/');
-        path.push_str(n);
-    }
-    if let Some(s) = &req.subresource {
-        path.push('/');
-        path.push_str(s);
-    }
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    let mut has_manager = false;
-    for (k, v) in &req.query {
-        has_manager |= k == "fieldManager";
-        query.append_pair(k, v);
-    }
-    if matches!(req.patch_type, Some(PatchType::Apply)) && !has_manager {
-        query.append_pair("fieldManager", FIELD_MANAGER);
-    }
-    let query = query.finish();
-    let uri = if query.is_empty() {
-        path
-    } else {
-        format!("{path}?{query}")
-    };
-    let method = match req.verb {
-        Verb::Get | Verb::List => http::Method::GET,
-        Verb::Create => http::Method::POST,
-        Verb::Update => http::Method::PUT,
-        Verb::Patch => http::Method::PATCH,
-        Verb::Delete | Verb::DeleteCollection => http::Method::DELETE,
-    };
-    let accept = match req.output {
-        OutputFormat::Table if matches!(req.verb, Verb::Get | Verb::List) => TABLE_ACCEPT,
-        OutputFormat::Text => "text/plain, */*",
-        _ => "application/json",
-    };
-    let content_type = match req.patch_type {
-        Some(PatchType::Json) => "application/json-patch+json",
-        Some(PatchType::Merge) => "application/merge-patch+json",
-        Some(PatchType::Strategic) => "application/strategic-merge-patch+json",
-        Some(PatchType::Apply) => "application/apply-patch+yaml",
-        None => "application/json",
-    };
-    let mut b = http::Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(ACCEPT, accept);
-    if req.body.is_some() {
-        b = b.header(CONTENT_TYPE, content_type);
-    }
-    b.body(req.body.clone().unwrap_or_default().into_bytes())
-        .map_err(|e| KubeError::Invalid(format!("cannot build the request: {e}")))
 }
 
 fn to_info(e: &ResourceEntry) -> ResourceInfo {
@@ -367,149 +129,8 @@ fn to_info(e: &ResourceEntry) -> ResourceInfo {
     }
 }
 
-impl CallState {
-    /// Counts a capability call and returns the kube service, or the error to report.
-    fn kube_service(&mut self) -> Result<Arc<KubeService>, KubeError> {
-        if self.loading {
-            return Err(KubeError::Denied(Denial {
-                rule: "host.list-tools".into(),
-                reason: "capabilities are not available while the host lists a plugin's tools"
-                    .into(),
-            }));
-        }
-        self.capability_calls += 1;
-        let max = self.services.config.max_capability_calls;
-        if self.capability_calls > max {
-            return Err(KubeError::Limit(format!(
-                "more than {max} capability calls in one tool call"
-            )));
-        }
-        if Instant::now() >= self.deadline {
-            return Err(KubeError::Limit("the call's time is up".into()));
-        }
-        self.services.kube.clone().map_err(KubeError::Transport)
-    }
-
-    /// Who requests act as, for policy rules: the context and the impersonated user/groups.
-    fn identity(&self) -> Identity {
-        let config = &self.services.config;
-        Identity {
-            context: match &self.services.kube {
-                Ok(svc) => Some(svc.context.clone()),
-                Err(_) => config.context.clone(),
-            },
-            user: config.impersonate.as_ref().map(|i| i.user.clone()),
-            groups: config
-                .impersonate
-                .as_ref()
-                .map(|i| i.groups.clone())
-                .unwrap_or_default(),
-        }
-    }
-
-    /// The gate's decision for this plugin, tool and identity.
-    fn gate(&self, attrs: &RequestAttributes, facts: RequestFacts) -> Decision {
-        policy::decide(&GateInput {
-            plugin: &self.plugin.manifest.name,
-            requested: self.plugin.manifest.capabilities.kube.as_ref(),
-            granted: self.plugin.grant.as_ref(),
-            request: attrs,
-            tool: &self.caller.tool,
-            identity: &self.identity(),
-            facts,
-            policy: &self.services.config.policy,
-        })
-    }
-
-    /// What the request's query, body and the call's declared command say (see
-    /// [`RequestFacts`]).
-    fn facts(&self, req: &Request) -> RequestFacts {
-        let rollout_undo = self.plan.as_ref().is_some_and(|p| {
-            let mut w = p.command.split_whitespace().skip(1);
-            w.next() == Some("rollout") && w.next() == Some("undo")
-        });
-        request_facts(req, rollout_undo)
-    }
-
-    /// Pauses the call's timeout while a person is asked; returns when the wait started.
-    fn pause_clock(&self) -> Instant {
-        self.clock.lock().unwrap_or_else(|p| p.into_inner()).asking = true;
-        Instant::now()
-    }
-
-    /// Resumes the call's timeout, extended by the time spent asking.
-    fn resume_clock(&mut self, since: Instant) {
-        let waited = since.elapsed();
-        self.deadline += waited;
-        let mut c = self.clock.lock().unwrap_or_else(|p| p.into_inner());
-        c.extra += waited;
-        c.asking = false;
-    }
-
-    /// Whether the plugin may use discovery at all (it requested and was granted `kube`).
-    fn may_discover(&self) -> Result<(), KubeError> {
-        let requested = self.plugin.manifest.capabilities.kube.is_some();
-        let granted = self.plugin.grant.as_ref().is_some_and(|g| g.kube.is_some());
-        if requested && granted {
-            Ok(())
-        } else {
-            Err(KubeError::Denied(Denial {
-                rule: if requested {
-                    "grant.kube.not-granted"
-                } else {
-                    "grant.kube.not-requested"
-                }
-                .into(),
-                reason: format!(
-                    "plugin {} has no kube capability",
-                    self.plugin.manifest.name
-                ),
-            }))
-        }
-    }
-
-    fn audit(&self, mut rec: Record, started: Instant, outcome: &str) {
-        rec.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        rec.outcome = outcome.to_string();
-        if let Err(e) = self.services.audit.write(&rec) {
-            tracing::error!(error = %e, "audit record lost");
-        }
-    }
-
-    fn audit_simple(
-        &self,
-        capability: &'static str,
-        what: &str,
-        started: Instant,
-        result: &Result<(), &KubeError>,
-    ) {
-        let attrs = RequestAttributes {
-            verb: "get".into(),
-            group: String::new(),
-            version: String::new(),
-            resource: what.into(),
-            subresource: None,
-            namespace: None,
-            name: None,
-        };
-        let mut rec = Record::capability(&self.caller, capability, &attrs);
-        let outcome = match result {
-            Ok(()) => {
-                rec.decision = Some("allow");
-                "ok".to_string()
-            }
-            Err(e) => {
-                if matches!(e, KubeError::Denied(_)) {
-                    rec.decision = Some("deny");
-                }
-                outcome_of(e)
-            }
-        };
-        self.audit(rec, started, &outcome);
-    }
-}
-
-fn outcome_of(e: &KubeError) -> String {
+/// The audit outcome of a kube error.
+pub fn outcome_of(e: &KubeError) -> String {
     match e {
         KubeError::Denied(_) => "denied".into(),
         KubeError::Forbidden(_) => "forbidden".into(),
@@ -521,9 +142,18 @@ fn outcome_of(e: &KubeError) -> String {
     }
 }
 
+/// A gate refusal as the WIT error the plugin receives.
+pub fn refusal_error(r: Refusal) -> KubeError {
+    match r {
+        Refusal::Denied { rule, reason } => KubeError::Denied(Denial { rule, reason }),
+        Refusal::Forbidden { rule, reason } => KubeError::Forbidden(Denial { rule, reason }),
+        Refusal::Unavailable(why) => KubeError::Transport(why),
+    }
+}
+
 /// Reads [`RequestFacts`] from a request: `dryRun` in the query, and a body that sets
 /// `spec.replicas` to 0 (JSON, YAML for server-side apply, or a JSON patch operation on
-/// `/spec/replicas`).
+/// `/spec/replicas`). `rollout_undo` comes from the call's declared plan (`facts`).
 pub fn request_facts(req: &Request, rollout_undo: bool) -> RequestFacts {
     let dry_run = req
         .query
@@ -547,6 +177,7 @@ pub fn request_facts(req: &Request, rollout_undo: bool) -> RequestFacts {
         dry_run,
         scale_to_zero,
         rollout_undo,
+        ..RequestFacts::default()
     }
 }
 
@@ -554,123 +185,199 @@ fn transport(e: kube::Error) -> KubeError {
     KubeError::Transport(e.to_string())
 }
 
-impl Host for CallState {
-    async fn send(&mut self, req: Request) -> Result<Response, KubeError> {
-        let started = Instant::now();
-        let attrs = attributes(&req)?;
-        let mut rec = Record::capability(&self.caller, "kube.send", &attrs);
-        let svc = match self.kube_service() {
+/// The `kube` capability's own per-call state: the cluster connection it uses.
+pub struct KubeState {
+    /// The Kubernetes connection, or why there is none (no kubeconfig, unknown context).
+    pub service: Result<Arc<KubeService>, String>,
+}
+
+/// The `kube` capability's view of a call (its `HasData` projection): the shared [`Call`]
+/// and its own [`KubeState`].
+pub struct KubeView<'a> {
+    call: &'a mut Call,
+    state: &'a KubeState,
+}
+
+/// The `HasData` marker that projects a store's state to a [`KubeView`].
+pub struct KubeCap;
+
+impl HasData for KubeCap {
+    type Data<'a> = KubeView<'a>;
+}
+
+/// Adds the `kube` imports of every contract version to `linker`, served on the view that
+/// `get` projects from the store state.
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> KubeView<'_>,
+) -> wasmtime::Result<()> {
+    latest_kube::add_to_linker::<T, KubeCap>(linker, get)?;
+    v0_1_0_kube::add_to_linker::<T, KubeCap>(linker, get)?;
+    Ok(())
+}
+
+impl<'a> KubeView<'a> {
+    /// The view of `call` with the capability's `state`.
+    pub fn new(call: &'a mut Call, state: &'a KubeState) -> Self {
+        KubeView { call, state }
+    }
+}
+
+impl KubeView<'_> {
+    /// Counts a capability call and returns the kube service, or the error to report.
+    fn kube_service(&mut self) -> Result<Arc<KubeService>, KubeError> {
+        self.call.count().map_err(|r| match r {
+            CountRefusal::Loading => KubeError::Denied(Denial {
+                rule: "host.list-tools".into(),
+                reason: r.to_string(),
+            }),
+            CountRefusal::Limit(m) => KubeError::Limit(m),
+        })?;
+        self.state.service.clone().map_err(KubeError::Transport)
+    }
+
+    fn principal(&self) -> Principal<'_> {
+        Principal {
+            plugin: &self.call.plugin,
+            caller: &self.call.caller,
+            identity: &self.call.identity,
+        }
+    }
+
+    fn gate<'s>(&'s self, svc: Option<&'s KubeService>) -> Gate<'s> {
+        Gate {
+            policy: &self.call.policy,
+            audit: &self.call.audit,
+            rbac: svc.filter(|s| s.rbac_check).map(|s| RbacCheck {
+                rbac: &s.rbac,
+                client: &s.client,
+                identity: &s.identity,
+            }),
+        }
+    }
+
+    /// Audits a request refused before the gate (loading, the per-call budget, the deadline,
+    /// no cluster connection): every capability call gets a record.
+    fn audit_early(&self, capability: &'static str, attrs: RequestAttributes, e: &KubeError) {
+        let mut rec = crate::audit::Record::capability(
+            &self.call.caller,
+            capability,
+            crate::audit::Subject::Kube(attrs),
+        );
+        rec.outcome = outcome_of(e);
+        if let Err(err) = self.call.audit.write(&rec) {
+            tracing::error!(error = %err, "audit record lost");
+        }
+    }
+
+    /// Whether the call's declared plan says it is a rollout undo (WIT `call-plan.facts`).
+    fn rollout_undo(&self) -> bool {
+        self.call
+            .plan
+            .as_ref()
+            .is_some_and(|p| p.facts.iter().any(|f| f == "rollout-undo"))
+    }
+
+    /// A discovery-level call: counted, admitted by the gate, audited with its outcome.
+    async fn discovery<R, F, Fut>(
+        &mut self,
+        capability: &'static str,
+        target: &str,
+        run: F,
+    ) -> Result<R, KubeError>
+    where
+        F: FnOnce(Arc<KubeService>) -> Fut,
+        Fut: std::future::Future<Output = Result<R, KubeError>>,
+    {
+        let svc = self.kube_service();
+        let gate = self.gate(None);
+        let principal = self.principal();
+        let admission = gate
+            .admit_discovery(&principal, capability, target)
+            .map_err(refusal_error)?;
+        let svc = match svc {
             Ok(s) => s,
             Err(e) => {
-                self.audit(rec, started, &outcome_of(&e));
+                admission.finish(&outcome_of(&e));
                 return Err(e);
             }
         };
-        let confirm = match self.gate(&attrs, self.facts(&req)) {
-            Decision::Deny { rule, reason } => {
-                rec.decision = Some("deny");
-                rec.rule = Some(rule.clone());
-                rec.reason = Some(reason.clone());
-                self.audit(rec, started, "denied");
-                return Err(KubeError::Denied(Denial { rule, reason }));
-            }
-            Decision::Allow { rule } => {
-                rec.decision = Some("allow");
-                rec.rule = Some(rule);
-                None
-            }
-            Decision::Confirm { rule, reason } => {
-                rec.decision = Some("confirm");
-                rec.rule = Some(rule.clone());
-                rec.reason = Some(reason.clone());
-                Some((rule, reason))
-            }
-        };
-        match svc.authorize(&attrs).await {
-            Ok(verdict) => rec.rbac = Some(verdict),
-            Err((verdict, err)) => {
-                rec.rbac = Some(verdict);
-                let outcome = outcome_of(&err);
-                if let KubeError::Forbidden(d) = &err {
-                    rec.reason = Some(d.reason.clone());
-                }
-                self.audit(rec, started, &outcome);
-                return Err(err);
-            }
-        }
-        if let Some((rule, reason)) = confirm {
-            // What would change, from the API server itself (never a guess), redacted.
-            let preview = match crate::confirm::preview(&svc, &req, &attrs).await {
-                Ok(p) => p,
-                Err(e) => {
-                    rec.confirmation = Some("dry-run-failed".into());
-                    self.audit(rec, started, &outcome_of(&e));
-                    return Err(e);
-                }
-            };
-            let digest = crate::confirm::request_digest(&req);
-            let message = crate::confirm::message(
-                &self.caller.tool,
-                &policy::describe(&attrs),
-                &reason,
-                &preview,
-            );
-            let since = self.pause_clock();
-            let channel = self.channel.clone();
-            let answer = channel.ask(&digest, &message).await;
-            self.resume_clock(since);
-            rec.confirmation = Some(answer.audit_name().to_string());
-            let refusal = match answer {
-                crate::confirm::Answer::Accepted => None,
-                crate::confirm::Answer::Refused(how) => Some((
-                    "confirm.refused",
-                    format!(
-                        "{reason}. The person was asked and did not confirm ({how}); the request was not sent"
-                    ),
-                )),
-                crate::confirm::Answer::Unavailable(why) => Some((
-                    "confirm.unavailable",
-                    format!(
-                        "{reason}. It needs a person's confirmation (policy rule {rule}), but {why}, so it was not sent. An operator can let it run without confirmation with this policy rule: {}",
-                        policy::allow_rule_hint(&attrs)
-                    ),
-                )),
-                crate::confirm::Answer::Failed(why) => Some((
-                    "confirm.failed",
-                    format!(
-                        "{reason}. Asking for confirmation failed ({why}); the request was not sent"
-                    ),
-                )),
-                crate::confirm::Answer::InputRequired => Some((
-                    "confirm.input-required",
-                    format!(
-                        "{reason}. Waiting for a person's confirmation; the client asks and retries the call"
-                    ),
-                )),
-            };
-            if let Some((id, text)) = refusal {
-                rec.reason = Some(text.clone());
-                self.audit(rec, started, "denied");
-                return Err(KubeError::Denied(Denial {
-                    rule: id.into(),
-                    reason: text,
-                }));
-            }
-        }
-        let res = svc.execute(&req, &attrs).await;
-        let outcome = match &res {
+        let res = run(svc).await;
+        admission.finish(&match &res {
             Ok(_) => "ok".to_string(),
             Err(e) => outcome_of(e),
+        });
+        res
+    }
+}
+
+impl latest_kube::Host for KubeView<'_> {
+    async fn send(&mut self, req: Request) -> Result<Response, KubeError> {
+        let attrs = attributes(&req)?;
+        let svc = match self.kube_service() {
+            Ok(s) => s,
+            Err(e) => {
+                self.audit_early("kube.send", attrs, &e);
+                return Err(e);
+            }
         };
-        self.audit(rec, started, &outcome);
+        let facts = request_facts(&req, self.rollout_undo());
+        let mut deadline = self.call.deadline;
+        let admission = {
+            let gate = self.gate(Some(&svc));
+            let principal = self.principal();
+            let confirmation = Confirmation {
+                preview: || async {
+                    preview::preview(&svc, &req, &attrs).await.map_err(|e| {
+                        let o = outcome_of(&e);
+                        (e, o)
+                    })
+                },
+                digest: preview::request_digest(&req),
+                what: policy::describe(&attrs),
+                allow_hint: policy::allow_rule_hint(&attrs),
+                channel: &self.call.channel,
+                clock: &self.call.clock,
+            };
+            let judge = effects::needs_dry_run(&req, &attrs, &facts).then_some(|| async {
+                effects::before_after(&svc, &req, &attrs)
+                    .await
+                    .map(|(before, after)| effects::judge(&attrs, &before, &after))
+                    .map_err(|e| {
+                        let o = outcome_of(&e);
+                        (e, o)
+                    })
+            });
+            match gate
+                .admit(
+                    &principal,
+                    "kube.send",
+                    &attrs,
+                    facts,
+                    judge,
+                    confirmation,
+                    &mut deadline,
+                )
+                .await
+            {
+                Ok(a) => Ok(a),
+                Err(AdmitError::Refused(r)) => Err(refusal_error(r)),
+                Err(AdmitError::Preview((e, _))) => Err(e),
+            }
+        };
+        self.call.deadline = deadline;
+        let pending = admission?;
+        let res = svc.execute(&req, &attrs).await;
+        pending.finish(&match &res {
+            Ok(_) => "ok".to_string(),
+            Err(e) => outcome_of(e),
+        });
         res
     }
 
     async fn resolve(&mut self, name: String) -> Result<ResourceInfo, KubeError> {
-        let started = Instant::now();
-        let res = async {
-            self.may_discover()?;
-            let svc = self.kube_service()?;
+        let target = name.clone();
+        self.discovery("kube.resolve", &target, |svc| async move {
             match svc
                 .discovery
                 .resolve(&svc.client, &name)
@@ -682,50 +389,28 @@ impl Host for CallState {
                     "the server doesn't have a resource type \"{name}\""
                 ))),
             }
-        }
-        .await;
-        self.audit_simple("kube.resolve", &name, started, &res.as_ref().map(|_| ()));
-        res
+        })
+        .await
     }
 
     async fn api_resources(&mut self) -> Result<Vec<ResourceInfo>, KubeError> {
-        let started = Instant::now();
-        let res = async {
-            self.may_discover()?;
-            let svc = self.kube_service()?;
+        self.discovery("kube.api-resources", "*", |svc| async move {
             let all = svc
                 .discovery
                 .get(&svc.client, discovery::DISCOVERY_TTL)
                 .await
                 .map_err(transport)?;
             Ok(all.iter().map(to_info).collect())
-        }
-        .await;
-        self.audit_simple(
-            "kube.api-resources",
-            "*",
-            started,
-            &res.as_ref().map(|_| ()),
-        );
-        res
+        })
+        .await
     }
 
     async fn server_version(&mut self) -> Result<String, KubeError> {
-        let started = Instant::now();
-        let res = async {
-            self.may_discover()?;
-            let svc = self.kube_service()?;
+        self.discovery("kube.server-version", "/version", |svc| async move {
             let info = svc.client.apiserver_version().await.map_err(transport)?;
             serde_json::to_string(&info).map_err(|e| KubeError::Transport(e.to_string()))
-        }
-        .await;
-        self.audit_simple(
-            "kube.server-version",
-            "/version",
-            started,
-            &res.as_ref().map(|_| ()),
-        );
-        res
+        })
+        .await
     }
 
     async fn openapi_schema(
@@ -733,39 +418,30 @@ impl Host for CallState {
         group: String,
         version: String,
     ) -> Result<String, KubeError> {
-        let started = Instant::now();
+        check_segment("version", &version)?;
+        if !group.is_empty() {
+            check_segment("group", &group)?;
+        }
         let path = if group.is_empty() {
             format!("/openapi/v3/api/{version}")
         } else {
             format!("/openapi/v3/apis/{group}/{version}")
         };
-        let res = async {
-            check_segment("version", &version)?;
-            if !group.is_empty() {
-                check_segment("group", &group)?;
-            }
-            self.may_discover()?;
-            let svc = self.kube_service()?;
-            let req = http::Request::get(&path)
+        let p = path.clone();
+        self.discovery("kube.openapi-schema", &path, |svc| async move {
+            let req = http::Request::get(&p)
                 .header(ACCEPT, "application/json")
                 .body(Vec::new())
                 .map_err(|e| KubeError::Invalid(format!("cannot build the request: {e}")))?;
             match svc.client.request_text(req).await {
                 Ok(body) => Ok(body),
                 Err(kube::Error::Api(s)) if s.code == 404 => Err(KubeError::UnknownResource(
-                    format!("the server has no OpenAPI document for {path}"),
+                    format!("the server has no OpenAPI document for {p}"),
                 )),
                 Err(e) => Err(transport(e)),
             }
-        }
-        .await;
-        self.audit_simple(
-            "kube.openapi-schema",
-            &path,
-            started,
-            &res.as_ref().map(|_| ()),
-        );
-        res
+        })
+        .await
     }
 
     async fn can_i(
@@ -777,9 +453,8 @@ impl Host for CallState {
         namespace: Option<String>,
         name: Option<String>,
     ) -> Result<AccessReview, KubeError> {
-        let started = Instant::now();
         let attrs = RequestAttributes {
-            verb: verb_name(verb).into(),
+            verb: verb.into(),
             group,
             version: String::new(),
             resource,
@@ -787,43 +462,108 @@ impl Host for CallState {
             namespace,
             name,
         };
-        let mut rec = Record::capability(&self.caller, "kube.can-i", &attrs);
-        let res = async {
-            self.may_discover()?;
-            let svc = self.kube_service()?;
-            let v = svc.rbac.review(&svc.client, &attrs).await.map_err(transport)?;
-            rec.rbac = Some(if v.allowed { "allowed" } else { "denied" });
-            if !v.allowed {
-                return Ok(AccessReview { allowed: false, reason: v.reason });
+        let svc = match self.kube_service() {
+            Ok(s) => s,
+            Err(e) => {
+                self.audit_early("kube.can-i", attrs, &e);
+                return Err(e);
             }
-            // RBAC says yes; would the host's policy let this plugin do it?
-            let facts = RequestFacts::default();
-            Ok(match self.gate(&attrs, facts) {
-                Decision::Allow { .. } => AccessReview { allowed: true, reason: v.reason },
-                Decision::Confirm { rule, .. } => AccessReview {
-                    allowed: true,
-                    reason: format!("allowed after a person confirms it (policy rule {rule})"),
-                },
-                Decision::Deny { rule, reason } => AccessReview {
-                    allowed: false,
-                    reason: format!("RBAC allows it, but kube-ai-proxy's policy denies it (rule {rule}): {reason}"),
-                },
-            })
-        }
-        .await;
-        rec.decision = Some("allow");
-        let outcome = match &res {
-            Ok(r) => format!("ok allowed={}", r.allowed),
-            Err(e) => outcome_of(e),
         };
-        self.audit(rec, started, &outcome);
-        res
+        let principal = self.principal();
+        // `can-i` is a question to the API server: it asks even when the operator turned the
+        // pre-check of requests off.
+        let gate = Gate {
+            policy: &self.call.policy,
+            audit: &self.call.audit,
+            rbac: Some(RbacCheck {
+                rbac: &svc.rbac,
+                client: &svc.client,
+                identity: &svc.identity,
+            }),
+        };
+        gate.review(&principal, &attrs)
+            .await
+            .map(|(allowed, reason)| AccessReview { allowed, reason })
+            .map_err(refusal_error)
+    }
+}
+
+/// Serves the frozen `0.1.0` `kube` interface through the latest implementation.
+impl v0_1_0_kube::Host for KubeView<'_> {
+    async fn send(
+        &mut self,
+        req: v0_1_0_kube::Request,
+    ) -> Result<v0_1_0_kube::Response, v0_1_0_kube::KubeError> {
+        latest_kube::Host::send(self, adapter::request(req))
+            .await
+            .map(adapter::response)
+            .map_err(adapter::error)
+    }
+
+    async fn resolve(
+        &mut self,
+        name: String,
+    ) -> Result<v0_1_0_kube::ResourceInfo, v0_1_0_kube::KubeError> {
+        latest_kube::Host::resolve(self, name)
+            .await
+            .map(adapter::resource_info)
+            .map_err(adapter::error)
+    }
+
+    async fn api_resources(
+        &mut self,
+    ) -> Result<Vec<v0_1_0_kube::ResourceInfo>, v0_1_0_kube::KubeError> {
+        latest_kube::Host::api_resources(self)
+            .await
+            .map(|v| v.into_iter().map(adapter::resource_info).collect())
+            .map_err(adapter::error)
+    }
+
+    async fn server_version(&mut self) -> Result<String, v0_1_0_kube::KubeError> {
+        latest_kube::Host::server_version(self)
+            .await
+            .map_err(adapter::error)
+    }
+
+    async fn openapi_schema(
+        &mut self,
+        group: String,
+        version: String,
+    ) -> Result<String, v0_1_0_kube::KubeError> {
+        latest_kube::Host::openapi_schema(self, group, version)
+            .await
+            .map_err(adapter::error)
+    }
+
+    async fn can_i(
+        &mut self,
+        verb: v0_1_0_kube::Verb,
+        group: String,
+        resource: String,
+        subresource: Option<String>,
+        namespace: Option<String>,
+        name: Option<String>,
+    ) -> Result<v0_1_0_kube::AccessReview, v0_1_0_kube::KubeError> {
+        latest_kube::Host::can_i(
+            self,
+            adapter::verb(verb),
+            group,
+            resource,
+            subresource,
+            namespace,
+            name,
+        )
+        .await
+        .map(adapter::access_review)
+        .map_err(adapter::error)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wit::kube::{OutputFormat, PatchType};
+    use http::header::CONTENT_TYPE;
 
     fn req(verb: Verb) -> Request {
         Request {

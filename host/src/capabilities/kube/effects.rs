@@ -1,0 +1,186 @@
+//! Effects of a write, judged from the API server's own answer rather than the request's
+//! spelling: the live object (a `GET`) against the result of the same request sent as a
+//! server-side dry run (`dryRun=All`, which runs defaulting, admission and the patch
+//! machinery, and persists nothing). So `replicas: 0e0`, a JSON-patch `move` into
+//! `/spec/replicas` and an applied `0.0` all show up as `spec.replicas` becoming 0, and a
+//! patch that adds an `ownerReferences` entry shows up as a garbage-collector delete.
+//!
+//! The gate ([`crate::gate`]) asks for these facts in strict mode for every `create`,
+//! `update` and `patch` that is not itself a dry run, after RBAC, and decides again with them
+//! ([`crate::policy::RequestFacts`]: `scale_to_zero`, `gc_delete`, `eviction`,
+//! `api_interception`).
+
+use serde_json::Value;
+
+use super::service::KubeService;
+use crate::policy::{RequestAttributes, RequestFacts};
+use crate::wit::kube::{KubeError, OutputFormat, Request, Verb};
+
+/// Whether `req` needs a dry run before the gate can judge its effect: a `create`,
+/// `update` or `patch` that is not itself a dry run. A `create` only where the body decides
+/// the effect (CustomResourceDefinitions, whose conversion webhook intercepts the API
+/// server).
+pub fn needs_dry_run(req: &Request, attrs: &RequestAttributes, facts: &RequestFacts) -> bool {
+    if facts.dry_run {
+        return false;
+    }
+    match req.verb {
+        Verb::Update | Verb::Patch => attrs.name.is_some(),
+        Verb::Create => {
+            attrs.group == "apiextensions.k8s.io" && attrs.resource == "customresourcedefinitions"
+        }
+        _ => false,
+    }
+}
+
+/// The live object (`Value::Null` when it does not exist or the request creates it) and the
+/// dry-run result of `req`.
+///
+/// Errors: the dry run's own error (e.g. `Invalid`, `NotFound`), which the plugin gets
+/// instead of the request being sent; a `GET` failure other than 404.
+pub async fn before_after(
+    svc: &KubeService,
+    req: &Request,
+    attrs: &RequestAttributes,
+) -> Result<(Value, Value), KubeError> {
+    let mut dry = req.clone();
+    dry.query.push(("dryRun".into(), "All".into()));
+    dry.output = OutputFormat::Json;
+    let after = svc.execute(&dry, attrs).await?;
+    let after: Value = serde_json::from_str(&after.body).unwrap_or(Value::Null);
+    let before = if req.verb == Verb::Create || attrs.name.is_none() {
+        Value::Null
+    } else {
+        let mut get = req.clone();
+        get.verb = Verb::Get;
+        get.output = OutputFormat::Json;
+        get.query.clear();
+        get.body = None;
+        get.patch_type = None;
+        match svc.execute(&get, attrs).await {
+            Ok(r) => serde_json::from_str(&r.body).unwrap_or(Value::Null),
+            Err(KubeError::Api(a)) if a.code == 404 => Value::Null,
+            Err(e) => return Err(e),
+        }
+    };
+    Ok((before, after))
+}
+
+/// The effect facts of a write whose object goes from `before` to `after` (see the module
+/// docs). `before` is `Null` for a create.
+pub fn judge(attrs: &RequestAttributes, before: &Value, after: &Value) -> RequestFacts {
+    let at = |v: &Value, p: &str| v.pointer(p).cloned().unwrap_or(Value::Null);
+    let replicas = |v: &Value| at(v, "/spec/replicas").as_f64();
+    let scale_to_zero = !before.is_null()
+        && replicas(after) == Some(0.0)
+        && replicas(before).is_some_and(|r| r != 0.0);
+    let changed = |p: &str| !before.is_null() && at(before, p) != at(after, p);
+    let gc_delete = changed("/metadata/ownerReferences")
+        || changed("/metadata/finalizers")
+        || (at(after, "/metadata/deletionTimestamp") != Value::Null
+            && at(before, "/metadata/deletionTimestamp") == Value::Null
+            && !before.is_null());
+    let is_node = attrs.group.is_empty() && attrs.resource == "nodes";
+    let no_execute = |v: &Value| -> Vec<Value> {
+        at(v, "/spec/taints")
+            .as_array()
+            .map(|ts| {
+                ts.iter()
+                    .filter(|t| t.get("effect").and_then(Value::as_str) == Some("NoExecute"))
+                    .map(|t| serde_json::json!([t.get("key"), t.get("value")]))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let eviction = is_node
+        && (no_execute(after)
+            .iter()
+            .any(|t| !no_execute(before).contains(t))
+            || at(before, "/spec/unschedulable").as_bool().unwrap_or(false)
+                != at(after, "/spec/unschedulable").as_bool().unwrap_or(false));
+    let is_crd =
+        attrs.group == "apiextensions.k8s.io" && attrs.resource == "customresourcedefinitions";
+    let api_interception = is_crd
+        && at(after, "/spec/conversion/strategy").as_str() == Some("Webhook")
+        && at(before, "/spec/conversion") != at(after, "/spec/conversion");
+    RequestFacts {
+        scale_to_zero,
+        gc_delete,
+        eviction,
+        api_interception,
+        ..RequestFacts::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verb::Verb as V;
+    use serde_json::json;
+
+    fn attrs(group: &str, resource: &str) -> RequestAttributes {
+        RequestAttributes {
+            verb: V::Patch,
+            group: group.into(),
+            version: "v1".into(),
+            resource: resource.into(),
+            subresource: None,
+            namespace: None,
+            name: Some("x".into()),
+        }
+    }
+
+    #[test]
+    fn effects_come_from_the_objects_not_the_request() {
+        let deploy = attrs("apps", "deployments");
+        let f = judge(
+            &deploy,
+            &json!({"spec": {"replicas": 3}}),
+            &json!({"spec": {"replicas": 0}}),
+        );
+        assert!(f.scale_to_zero && !f.gc_delete);
+        // Already at zero, or a create: nothing is stopped.
+        assert!(
+            !judge(
+                &deploy,
+                &json!({"spec": {"replicas": 0}}),
+                &json!({"spec": {"replicas": 0}})
+            )
+            .scale_to_zero
+        );
+        assert!(!judge(&deploy, &Value::Null, &json!({"spec": {"replicas": 0}})).scale_to_zero);
+
+        let ns = attrs("", "namespaces");
+        let owner = json!({"metadata": {"ownerReferences": [{"uid": "gone"}]}});
+        assert!(judge(&ns, &json!({"metadata": {}}), &owner).gc_delete);
+        let fin = json!({"metadata": {"finalizers": ["x"]}});
+        assert!(judge(&ns, &json!({"metadata": {}}), &fin).gc_delete);
+        assert!(!judge(&ns, &owner, &owner).gc_delete);
+
+        let node = attrs("", "nodes");
+        let taint = json!({"spec": {"taints": [{"key": "k", "effect": "NoExecute"}]}});
+        assert!(judge(&node, &json!({"spec": {}}), &taint).eviction);
+        let soft = json!({"spec": {"taints": [{"key": "k", "effect": "NoSchedule"}]}});
+        assert!(!judge(&node, &json!({"spec": {}}), &soft).eviction);
+        assert!(
+            judge(
+                &node,
+                &json!({"spec": {}}),
+                &json!({"spec": {"unschedulable": true}})
+            )
+            .eviction
+        );
+
+        let crd = attrs("apiextensions.k8s.io", "customresourcedefinitions");
+        let hook = json!({"spec": {"conversion": {"strategy": "Webhook"}}});
+        assert!(judge(&crd, &Value::Null, &hook).api_interception);
+        assert!(
+            !judge(
+                &crd,
+                &Value::Null,
+                &json!({"spec": {"conversion": {"strategy": "None"}}})
+            )
+            .api_interception
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! The `kube` capability's confirmation preview: what a request would change, from the API
+//! server itself (a server-side dry run, `dryRun=All`), never a guess, redacted. A delete
+//! lists the objects it would remove; an update or patch shows a short unified YAML diff of
+//! the live object against the dry-run result (noise such as `managedFields` stripped),
+//! capped at 60 lines. The protocol that asks the person is in [`crate::confirm`].
+
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+use super::service::KubeService;
+use crate::policy::RequestAttributes;
+use crate::wit::kube::{KubeError, OutputFormat, Request, Verb};
+
+/// Lines of preview shown at most.
+const PREVIEW_LINES: usize = 60;
+
+/// SHA-256 (hex) of everything that defines a request: verb, group, version, resource,
+/// subresource, namespace, name, query, body and patch type. A changed field is another
+/// request and needs its own confirmation.
+pub fn request_digest(req: &Request) -> String {
+    let v = json!({
+        "verb": crate::verb::Verb::from(req.verb).as_str(),
+        "group": req.group,
+        "version": req.version,
+        "resource": req.resource,
+        "subresource": req.subresource,
+        "namespace": req.namespace,
+        "name": req.name,
+        "query": req.query,
+        "body": req.body,
+        "patch_type": req.patch_type.map(|p| format!("{p:?}")),
+    });
+    hex::encode(Sha256::digest(v.to_string().as_bytes()))
+}
+
+/// Removes fields that change on every write and say nothing to a person.
+fn strip_noise(v: &mut Value) {
+    if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+        for k in [
+            "managedFields",
+            "resourceVersion",
+            "generation",
+            "uid",
+            "creationTimestamp",
+        ] {
+            meta.remove(k);
+        }
+        if let Some(a) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            a.remove("kubectl.kubernetes.io/last-applied-configuration");
+            a.remove("deployment.kubernetes.io/revision");
+        }
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.remove("status");
+    }
+    // `autoscaling/v1` Scale omits a zero `spec.replicas` (omitempty): spell it out.
+    if v.get("kind").and_then(Value::as_str) == Some("Scale")
+        && let Some(o) = v.as_object_mut()
+    {
+        let spec = o.entry("spec").or_insert_with(|| json!({}));
+        if let Some(spec) = spec.as_object_mut() {
+            spec.entry("replicas").or_insert(json!(0));
+        }
+    }
+}
+
+fn to_yaml(v: &Value) -> String {
+    serde_yaml_ng::to_string(v).unwrap_or_else(|_| v.to_string())
+}
+
+fn cap_lines(text: String) -> String {
+    let n = text.lines().count();
+    if n <= PREVIEW_LINES {
+        return text;
+    }
+    let mut out: String = text
+        .lines()
+        .take(PREVIEW_LINES)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    out.push_str(&format!("... ({} more lines)\n", n - PREVIEW_LINES));
+    out
+}
+
+fn with_query(req: &Request, key: &str, value: &str) -> Request {
+    let mut r = req.clone();
+    r.query.retain(|(k, _)| k != key);
+    r.query.push((key.to_string(), value.to_string()));
+    r
+}
+
+/// `kind/name` (or `resource/name`) of an object.
+fn object_name(v: &Value, attrs: &RequestAttributes) -> String {
+    let kind = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase)
+        .unwrap_or_else(|| attrs.resource.clone());
+    let name = v
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .or(attrs.name.as_deref())
+        .unwrap_or("?");
+    format!("{kind}/{name}")
+}
+
+fn parse_body(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
+
+/// Runs `req` as a server-side dry run and describes what it would change, redacted:
+/// the objects a delete removes (a collection delete lists them first), or a unified diff of
+/// the object before and after an update, patch or create (noise such as `managedFields`
+/// and `status` removed), at most 60 lines. Errors: the dry run's own error (e.g. `NotFound`),
+/// which the plugin gets instead of a question.
+pub async fn preview(
+    svc: &KubeService,
+    req: &Request,
+    attrs: &RequestAttributes,
+) -> Result<String, KubeError> {
+    let ns = attrs
+        .namespace
+        .as_deref()
+        .map(|n| format!(" in namespace {n}"))
+        .unwrap_or_default();
+    match req.verb {
+        Verb::Delete => {
+            let dry = with_query(req, "dryRun", "All");
+            let resp = svc.execute(&dry, attrs).await?;
+            let v = parse_body(&resp.body);
+            let what = if v.get("kind").and_then(Value::as_str) == Some("Status") {
+                format!(
+                    "{}/{}",
+                    attrs.resource,
+                    attrs.name.as_deref().unwrap_or("?")
+                )
+            } else {
+                object_name(&v, attrs)
+            };
+            Ok(format!("Would delete{ns}:\n  {what}\n"))
+        }
+        Verb::DeleteCollection => {
+            let mut list = req.clone();
+            list.verb = Verb::List;
+            list.output = OutputFormat::Json;
+            list.query
+                .retain(|(k, _)| matches!(k.as_str(), "labelSelector" | "fieldSelector"));
+            list.body = None;
+            list.patch_type = None;
+            let resp = svc.execute(&list, attrs).await?;
+            let v = parse_body(&resp.body);
+            let items = v
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let mut out = format!("Would delete {} object(s){ns}:\n", items.len());
+            for it in items.iter().take(PREVIEW_LINES) {
+                out.push_str(&format!("  {}\n", object_name(it, attrs)));
+            }
+            if items.len() > PREVIEW_LINES {
+                out.push_str(&format!("  ... and {} more\n", items.len() - PREVIEW_LINES));
+            }
+            Ok(out)
+        }
+        Verb::Create | Verb::Update | Verb::Patch => {
+            let (mut before, mut after) = super::effects::before_after(svc, req, attrs).await?;
+            strip_noise(&mut before);
+            strip_noise(&mut after);
+            let title = object_name(&after, attrs);
+            if before.is_null() {
+                let text = cap_lines(to_yaml(&after));
+                return Ok(format!("Would create {title}{ns}:\n{text}"));
+            }
+            let (b, a) = (to_yaml(&before), to_yaml(&after));
+            if a == b {
+                return Ok(format!("{title}{ns}: no change\n"));
+            }
+            let diff = similar::TextDiff::from_lines(&b, &a)
+                .unified_diff()
+                .context_radius(2)
+                .header("before", "after")
+                .to_string();
+            Ok(format!("Would change {title}{ns}:\n{}", cap_lines(diff)))
+        }
+        Verb::Get | Verb::List => Ok(String::new()),
+    }
+}

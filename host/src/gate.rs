@@ -1,0 +1,606 @@
+//! The gate: the one place where the host decides whether a capability call may run.
+//!
+//! Every capability call passes [`admit`] (or, for questions and reads, [`review`],
+//! [`admit_discovery`], [`admit_read`]): `kube.send`, `kube.can-i`, the discovery calls, the
+//! MCP resource reads, and the process capability's API proxy. In order:
+//! 1. the plugin's effective grant (requested ∩ granted) and the operator's policy
+//!    ([`crate::policy::decide`], pure);
+//! 2. Kubernetes RBAC: a SelfSubjectAccessReview for the exact request attributes
+//!    ([`crate::rbac`], the one place that builds a review), unless the operator turned it off;
+//! 3. for a `Confirm` decision: the capability's preview of the effect, then a person's yes
+//!    through the call's [`Channel`] ([`crate::confirm`]); fail closed;
+//! 4. the audit record: written here for every refusal, and by [`Admission::finish`] with the
+//!    outcome for every request that was let through.
+//!
+//! The answer is [`Verdict`]-shaped: allowed (an [`Admission`]), or a [`Refusal`] — `deny`
+//! (rule, reason), `forbidden` (RBAC), a confirmation that was not given, or a failure of
+//! the check itself. Nothing else in the host makes these decisions.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::audit::{AuditLog, Caller, Record, Subject};
+use crate::confirm::{Answer, Channel, Clock};
+use crate::plugins::manifest::PluginInfo;
+use crate::policy::{self, Decision, GateInput, Identity, Policy, RequestAttributes, RequestFacts};
+use crate::rbac::Rbac;
+
+/// Who asks: the plugin (with its digest, requested capabilities and grant), the tool call
+/// (request id, MCP client, tool) and the identity the host acts as.
+pub struct Principal<'a> {
+    /// The plugin making the call.
+    pub plugin: &'a PluginInfo,
+    /// The tool call the request belongs to (audit key).
+    pub caller: &'a Caller,
+    /// The kube context and impersonated user/groups, for identity rules.
+    pub identity: &'a Identity,
+}
+
+/// The host's shared parts the gate consults: the policy, the audit log and, when there is a
+/// cluster connection, RBAC.
+pub struct Gate<'a> {
+    /// The operator's policy.
+    pub policy: &'a Policy,
+    /// Where every decision is written.
+    pub audit: &'a Arc<AuditLog>,
+    /// RBAC: the SelfSubjectAccessReview cache, the client and the identity's description
+    /// (for messages). `None` skips the check (`rbac_check = false`, or no cluster).
+    pub rbac: Option<RbacCheck<'a>>,
+}
+
+/// How to run the RBAC pre-check.
+pub struct RbacCheck<'a> {
+    /// The review cache.
+    pub rbac: &'a Rbac,
+    /// The client that creates the reviews.
+    pub client: &'a kube::Client,
+    /// Who the requests act as, for messages, e.g. `the identity of context "kap"`.
+    pub identity: &'a str,
+}
+
+/// Why a request was not let through. The rule ids are the policy's and the grant's
+/// (`grant.kube.not-granted`, `default.protected-delete`, ...), `rbac.selfsubjectaccessreview`,
+/// and `confirm.refused` / `confirm.unavailable` / `confirm.failed` / `confirm.input-required`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The grant or the policy refused it (or no person confirmed it).
+    #[error("{reason} (rule {rule})")]
+    Denied {
+        /// The rule that decided.
+        rule: String,
+        /// A sentence for a person.
+        reason: String,
+    },
+    /// Kubernetes RBAC refused it.
+    #[error("{reason}")]
+    Forbidden {
+        /// `rbac.selfsubjectaccessreview`.
+        rule: String,
+        /// Names the identity, verb, resource, name and namespace.
+        reason: String,
+    },
+    /// The check itself failed (the review could not be created); the request was not sent.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl Refusal {
+    /// The audit outcome of this refusal.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Refusal::Denied { .. } => "denied",
+            Refusal::Forbidden { .. } => "forbidden",
+            Refusal::Unavailable(_) => "transport-error",
+        }
+    }
+}
+
+/// A request the gate let through; its audit record is written by [`Admission::finish`] once
+/// the capability knows the outcome (dropping it unfinished writes `outcome = "abandoned"`).
+pub struct Admission {
+    audit: Arc<AuditLog>,
+    rec: Option<Record>,
+    started: Instant,
+}
+
+impl Admission {
+    /// Writes the audit record with `outcome` (`ok`, `api-error 404`, ...).
+    pub fn finish(mut self, outcome: &str) {
+        if let Some(rec) = self.rec.take() {
+            write(&self.audit, rec, self.started, outcome);
+        }
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        if let Some(rec) = self.rec.take() {
+            write(&self.audit, rec, self.started, "abandoned");
+        }
+    }
+}
+
+/// Audits `rec` as denied by `rule` and returns the refusal.
+fn deny(
+    audit: &AuditLog,
+    mut rec: Record,
+    started: Instant,
+    rule: String,
+    reason: String,
+) -> Refusal {
+    rec.decision = Some("deny");
+    rec.rule = Some(rule.clone());
+    rec.reason = Some(reason.clone());
+    write(audit, rec, started, "denied");
+    Refusal::Denied { rule, reason }
+}
+
+fn write(audit: &AuditLog, mut rec: Record, started: Instant, outcome: &str) {
+    rec.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    rec.outcome = outcome.to_string();
+    if let Err(e) = audit.write(&rec) {
+        tracing::error!(error = %e, "audit record lost");
+    }
+}
+
+/// How a confirmation is asked for one request: the capability's preview, the digest that
+/// binds a yes to this exact request, the call's channel and clock.
+pub struct Confirmation<'a, P> {
+    /// Builds the preview of the effect (e.g. a server-side dry run). `Err` carries the
+    /// capability's error and its audit outcome; the request is then not sent.
+    pub preview: P,
+    /// The request's digest (a yes covers only this digest).
+    pub digest: String,
+    /// A one-line description of the request, e.g. `delete pods "web" in namespace "demo"`.
+    pub what: String,
+    /// The policy rule a person could add instead of confirming.
+    pub allow_hint: String,
+    /// How the person is reached.
+    pub channel: &'a Channel,
+    /// The call's clock: paused while the person is asked.
+    pub clock: &'a Mutex<Clock>,
+}
+
+/// What [`admit`] returns when the preview itself failed: the capability's error, and the
+/// audit outcome it was recorded with.
+#[derive(Debug)]
+pub enum AdmitError<E> {
+    /// The gate refused the request.
+    Refused(Refusal),
+    /// The capability's confirmation preview failed; the request was not sent.
+    Preview(E),
+}
+
+impl Gate<'_> {
+    /// The grant and policy decision for a Kubernetes request (pure; no audit).
+    pub fn decide(
+        &self,
+        principal: &Principal<'_>,
+        attrs: &RequestAttributes,
+        facts: RequestFacts,
+    ) -> Decision {
+        policy::decide(&GateInput {
+            plugin: &principal.plugin.manifest.name,
+            requested: principal.plugin.manifest.capabilities.kube.as_ref(),
+            granted: principal.plugin.grant.as_ref(),
+            request: attrs,
+            tool: &principal.caller.tool,
+            identity: principal.identity,
+            facts,
+            policy: self.policy,
+        })
+    }
+
+    /// The RBAC pre-check: `Ok` carries the audit `rbac` value (`allowed`, or `skipped`
+    /// without a check); `Err` a [`Refusal::Forbidden`] naming the identity, verb, resource,
+    /// name and namespace (with the authorizer's reason), or [`Refusal::Unavailable`] when the
+    /// review could not be created.
+    pub async fn rbac(&self, attrs: &RequestAttributes) -> Result<&'static str, Refusal> {
+        rbac_check(self.rbac.as_ref(), attrs).await
+    }
+
+    /// Admits one Kubernetes request a plugin wants sent (`kube.send`; the process
+    /// capability's API proxy): grant and policy, RBAC, then — for a `Confirm` decision — the
+    /// preview and a person's yes. Every refusal is audited here; an [`Admission`] is audited
+    /// when it is finished.
+    ///
+    /// `deadline` is moved later by the time spent waiting for the person.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn admit<E, P, F, G, GF>(
+        &self,
+        principal: &Principal<'_>,
+        capability: &'static str,
+        attrs: &RequestAttributes,
+        facts: RequestFacts,
+        effects: Option<G>,
+        confirmation: Confirmation<'_, P>,
+        deadline: &mut Instant,
+    ) -> Result<Admission, AdmitError<(E, String)>>
+    where
+        P: FnOnce() -> F,
+        F: Future<Output = Result<String, (E, String)>>,
+        G: FnOnce() -> GF,
+        GF: Future<Output = Result<RequestFacts, (E, String)>>,
+    {
+        let started = Instant::now();
+        let mut rec =
+            Record::capability(principal.caller, capability, Subject::Kube(attrs.clone()));
+        let mut confirm = match self.decide(principal, attrs, facts) {
+            Decision::Deny { rule, reason } => {
+                return Err(AdmitError::Refused(deny(
+                    self.audit, rec, started, rule, reason,
+                )));
+            }
+            Decision::Allow { rule } => {
+                rec.decision = Some("allow");
+                rec.rule = Some(rule);
+                None
+            }
+            Decision::Confirm { rule, reason } => {
+                rec.decision = Some("confirm");
+                rec.rule = Some(rule.clone());
+                rec.reason = Some(reason.clone());
+                Some((rule, reason))
+            }
+        };
+        match self.rbac(attrs).await {
+            Ok(verdict) => rec.rbac = Some(verdict),
+            Err(refusal) => {
+                rec.rbac = Some(match refusal {
+                    Refusal::Forbidden { .. } => "denied",
+                    _ => "error",
+                });
+                if let Refusal::Forbidden { reason, .. } = &refusal {
+                    rec.reason = Some(reason.clone());
+                }
+                write(self.audit, rec, started, refusal.outcome());
+                return Err(AdmitError::Refused(refusal));
+            }
+        }
+        // Strict mode: judge the effect, not the spelling. The capability sends the request as
+        // a server-side dry run and reports what the object would become; the gate decides
+        // again with those facts (a garbage-collector delete is a delete, a NoExecute taint
+        // an eviction, replicas becoming 0 a scale to zero, ...).
+        if self.policy.mode == crate::policy::Mode::Strict
+            && let Some(judge) = effects
+        {
+            match judge().await {
+                Ok(found) => {
+                    let facts = RequestFacts {
+                        scale_to_zero: facts.scale_to_zero || found.scale_to_zero,
+                        gc_delete: found.gc_delete,
+                        eviction: found.eviction,
+                        api_interception: found.api_interception,
+                        ..facts
+                    };
+                    let names = facts.effects(attrs);
+                    if !names.is_empty() {
+                        rec.effects = Some(names);
+                    }
+                    match self.decide(principal, attrs, facts) {
+                        Decision::Deny { rule, reason } => {
+                            return Err(AdmitError::Refused(deny(
+                                self.audit, rec, started, rule, reason,
+                            )));
+                        }
+                        Decision::Confirm { rule, reason } => {
+                            rec.decision = Some("confirm");
+                            rec.rule = Some(rule.clone());
+                            rec.reason = Some(reason.clone());
+                            confirm = Some((rule, reason));
+                        }
+                        Decision::Allow { .. } => {}
+                    }
+                }
+                Err((e, outcome)) => {
+                    rec.reason =
+                        Some("the server-side dry run that judges the effect failed".into());
+                    write(self.audit, rec, started, &outcome);
+                    return Err(AdmitError::Preview((e, outcome)));
+                }
+            }
+        }
+        if let Some((rule, reason)) = confirm {
+            let preview = match (confirmation.preview)().await {
+                Ok(p) => p,
+                Err((e, outcome)) => {
+                    rec.confirmation = Some("dry-run-failed".into());
+                    write(self.audit, rec, started, &outcome);
+                    return Err(AdmitError::Preview((e, outcome)));
+                }
+            };
+            let message = crate::confirm::message(
+                &principal.caller.tool,
+                &confirmation.what,
+                &reason,
+                &preview,
+            );
+            let since = pause(confirmation.clock);
+            let answer = confirmation
+                .channel
+                .ask(&confirmation.digest, &message)
+                .await;
+            *deadline += resume(confirmation.clock, since);
+            rec.confirmation = Some(answer.audit_name().to_string());
+            let refusal = match answer {
+                Answer::Accepted => None,
+                Answer::Refused(how) => Some((
+                    "confirm.refused",
+                    format!(
+                        "{reason}. The person was asked and did not confirm ({how}); the request was not sent"
+                    ),
+                )),
+                Answer::Unavailable(why) => Some((
+                    "confirm.unavailable",
+                    format!(
+                        "{reason}. It needs a person's confirmation (policy rule {rule}), but {why}, so it was not sent. An operator can let it run without confirmation with this policy rule: {}",
+                        confirmation.allow_hint
+                    ),
+                )),
+                Answer::Failed(why) => Some((
+                    "confirm.failed",
+                    format!(
+                        "{reason}. Asking for confirmation failed ({why}); the request was not sent"
+                    ),
+                )),
+                Answer::InputRequired => Some((
+                    "confirm.input-required",
+                    format!(
+                        "{reason}. Waiting for a person's confirmation; the client asks and retries the call"
+                    ),
+                )),
+            };
+            if let Some((id, text)) = refusal {
+                rec.reason = Some(text.clone());
+                write(self.audit, rec, started, "denied");
+                return Err(AdmitError::Refused(Refusal::Denied {
+                    rule: id.into(),
+                    reason: text,
+                }));
+            }
+        }
+        Ok(Admission {
+            audit: self.audit.clone(),
+            rec: Some(rec),
+            started,
+        })
+    }
+
+    /// Answers `kube.can-i`: RBAC (a SelfSubjectAccessReview), then whether the policy would
+    /// let this plugin do it. Never refuses by itself: the answer is the review. The audit
+    /// record's `decision` is the gate's decision for the asked request, and `rbac` the
+    /// review's answer.
+    pub async fn review(
+        &self,
+        principal: &Principal<'_>,
+        attrs: &RequestAttributes,
+    ) -> Result<(bool, String), Refusal> {
+        let started = Instant::now();
+        let mut rec =
+            Record::capability(principal.caller, "kube.can-i", Subject::Kube(attrs.clone()));
+        let res = self.review_inner(principal, attrs, &mut rec).await;
+        let outcome = match &res {
+            Ok((allowed, _)) => format!("ok allowed={allowed}"),
+            Err(e) => e.outcome().to_string(),
+        };
+        write(self.audit, rec, started, &outcome);
+        res
+    }
+
+    async fn review_inner(
+        &self,
+        principal: &Principal<'_>,
+        attrs: &RequestAttributes,
+        rec: &mut Record,
+    ) -> Result<(bool, String), Refusal> {
+        if let Err(refusal) = discovery_allowed(principal.plugin) {
+            rec.decision = Some("deny");
+            if let Refusal::Denied { rule, reason } = &refusal {
+                rec.rule = Some(rule.clone());
+                rec.reason = Some(reason.clone());
+            }
+            return Err(refusal);
+        }
+        let verdict = match &self.rbac {
+            Some(check) => check
+                .rbac
+                .review(check.client, attrs)
+                .await
+                .map_err(|e| Refusal::Unavailable(format!("RBAC check failed: {e}")))?,
+            None => crate::rbac::Verdict {
+                allowed: true,
+                reason: "RBAC checks are off".into(),
+            },
+        };
+        rec.rbac = Some(if verdict.allowed { "allowed" } else { "denied" });
+        let decision = self.decide(principal, attrs, RequestFacts::default());
+        rec.decision = Some(match &decision {
+            Decision::Allow { .. } => "allow",
+            Decision::Deny { .. } => "deny",
+            Decision::Confirm { .. } => "confirm",
+        });
+        if !verdict.allowed {
+            return Ok((false, verdict.reason));
+        }
+        Ok(match decision {
+            Decision::Allow { rule } => {
+                rec.rule = Some(rule);
+                (true, verdict.reason)
+            }
+            Decision::Confirm { rule, .. } => {
+                let reason = format!("allowed after a person confirms it (policy rule {rule})");
+                rec.rule = Some(rule);
+                (true, reason)
+            }
+            Decision::Deny { rule, reason } => {
+                let text = format!(
+                    "RBAC allows it, but kube-ai-proxy's policy denies it (rule {rule}): {reason}"
+                );
+                rec.rule = Some(rule);
+                (false, text)
+            }
+        })
+    }
+
+    /// Admits a discovery-level call (`kube.resolve`, `kube.api-resources`,
+    /// `kube.server-version`, `kube.openapi-schema`): allowed when the plugin requested and
+    /// was granted `kube` at all. Audited here when refused; the admission is finished by
+    /// the caller with the outcome.
+    pub fn admit_discovery(
+        &self,
+        principal: &Principal<'_>,
+        capability: &'static str,
+        target: &str,
+    ) -> Result<Admission, Refusal> {
+        let started = Instant::now();
+        let mut rec = Record::capability(
+            principal.caller,
+            capability,
+            Subject::Discovery {
+                target: target.to_string(),
+            },
+        );
+        match discovery_allowed(principal.plugin) {
+            Ok(()) => {
+                rec.decision = Some("allow");
+                rec.rule = Some("grant.kube".into());
+                Ok(Admission {
+                    audit: self.audit.clone(),
+                    rec: Some(rec),
+                    started,
+                })
+            }
+            Err(refusal) => {
+                rec.decision = Some("deny");
+                if let Refusal::Denied { rule, reason } = &refusal {
+                    rec.rule = Some(rule.clone());
+                    rec.reason = Some(reason.clone());
+                }
+                write(self.audit, rec, started, refusal.outcome());
+                Err(refusal)
+            }
+        }
+    }
+
+    /// Starts the audit record of one MCP resource read by the host (`resources/read`):
+    /// host-internal reads of fixed objects that return only names, phases, versions and
+    /// readiness. The plugin policy does not apply (rule `host.resources`); RBAC does, per
+    /// request, through [`Gate::rbac`].
+    pub fn admit_read(
+        &self,
+        caller: &Caller,
+        uri: &str,
+        request: RequestAttributes,
+    ) -> ReadAdmission {
+        let mut rec = Record::capability(
+            caller,
+            RESOURCE_READ,
+            Subject::ResourceRead {
+                uri: uri.to_string(),
+                request,
+            },
+        );
+        rec.decision = Some("allow");
+        rec.rule = Some("host.resources".into());
+        ReadAdmission {
+            audit: self.audit.clone(),
+            rec,
+            started: Instant::now(),
+        }
+    }
+}
+
+/// The audit capability name of an MCP resource read.
+pub const RESOURCE_READ: &str = "resource.read";
+
+/// The audit record of one resource read, in the making (one record per read, however many
+/// requests it makes).
+pub struct ReadAdmission {
+    audit: Arc<AuditLog>,
+    /// The record; readers set `rbac` and `reason` as they go.
+    pub rec: Record,
+    started: Instant,
+}
+
+impl ReadAdmission {
+    /// Writes the record with `outcome`.
+    pub fn finish(self, outcome: &str) {
+        write(&self.audit, self.rec, self.started, outcome);
+    }
+}
+
+/// Whether the plugin may use discovery at all: it requested and was granted `kube`.
+fn discovery_allowed(plugin: &PluginInfo) -> Result<(), Refusal> {
+    let requested = plugin.manifest.capabilities.kube.is_some();
+    let granted = plugin.grant.as_ref().is_some_and(|g| g.kube.is_some());
+    if requested && granted {
+        Ok(())
+    } else {
+        Err(Refusal::Denied {
+            rule: if requested {
+                "grant.kube.not-granted"
+            } else {
+                "grant.kube.not-requested"
+            }
+            .into(),
+            reason: format!("plugin {} has no kube capability", plugin.manifest.name),
+        })
+    }
+}
+
+/// Pauses the call's timeout while a person is asked; returns when the wait started.
+fn pause(clock: &Mutex<Clock>) -> Instant {
+    clock.lock().unwrap_or_else(|p| p.into_inner()).asking = true;
+    Instant::now()
+}
+
+/// Resumes the call's timeout; returns the time spent asking (the deadline moves by it).
+fn resume(clock: &Mutex<Clock>, since: Instant) -> Duration {
+    let waited = since.elapsed();
+    let mut c = clock.lock().unwrap_or_else(|p| p.into_inner());
+    c.extra += waited;
+    c.asking = false;
+    waited
+}
+
+/// The RBAC pre-check of one request (see [`Gate::rbac`]); `None` skips it (`skipped`).
+pub async fn rbac_check(
+    check: Option<&RbacCheck<'_>>,
+    attrs: &RequestAttributes,
+) -> Result<&'static str, Refusal> {
+    let Some(check) = check else {
+        return Ok("skipped");
+    };
+    match check.rbac.review(check.client, attrs).await {
+        Ok(v) if v.allowed => Ok("allowed"),
+        Ok(v) => {
+            let ns = attrs
+                .namespace
+                .as_deref()
+                .map(|n| format!("in the namespace {n:?}"))
+                .unwrap_or_else(|| "at the cluster scope".into());
+            let name = attrs
+                .name
+                .as_deref()
+                .map(|n| format!(" {n:?}"))
+                .unwrap_or_default();
+            let why = if v.reason.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", v.reason)
+            };
+            Err(Refusal::Forbidden {
+                rule: "rbac.selfsubjectaccessreview".into(),
+                reason: format!(
+                    "RBAC: {} cannot {} {}{} {ns}{why}",
+                    check.identity,
+                    attrs.rbac_verb(),
+                    attrs.resource_display(),
+                    name
+                ),
+            })
+        }
+        Err(e) => Err(Refusal::Unavailable(format!("RBAC check failed: {e}"))),
+    }
+}
