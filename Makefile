@@ -58,17 +58,24 @@ demo: build
 	tests/cluster/demo-workloads.sh >&2; \
 	$(TARGET)/debug/demo
 
+## The Python example plugin (componentize-py + plugins/sdk-python), packed by the host binary.
+.PHONY: python-plugins
+python-plugins: host
+	@tests/plugins/python-example/build.sh
+
 ## Unit tests, then integration tests against the local cluster through MCP clients.
-test: build unit e2e python-check
+test: build python-plugins unit e2e python-check
 
 unit:
 	cargo test --workspace --lib --bins
+	@tests/python/setup-venv.sh >/dev/null
+	$(ROOT)/.venv/bin/python -m unittest discover -s plugins/sdk-python/tests
 
 e2e:
 	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	tests/cluster/demo-workloads.sh >&2; \
-	cargo test --workspace --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe -- --test-threads=1
+	cargo test --workspace --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe --test python_plugin --test effects -- --test-threads=1
 
 python-check:
 	@tests/python/setup-venv.sh >&2

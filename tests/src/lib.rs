@@ -267,6 +267,25 @@ pub fn real_kubectl(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("kubectl output is UTF-8")
 }
 
+/// Runs the real kubectl (as [`real_kubectl`]) and returns whether it succeeded and its
+/// stdout followed by its stderr, for tests that expect either outcome.
+pub fn try_real_kubectl(args: &[&str]) -> (bool, String) {
+    let bin = std::env::var("KAP_KUBECTL").unwrap_or_else(|_| "kubectl".into());
+    let out = std::process::Command::new(bin)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig().expect("KUBECONFIG"))
+        .output()
+        .expect("run kubectl");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
 /// Reads an audit log as JSON values, one per line.
 pub fn read_audit(path: &Path) -> Result<Vec<Value>> {
     let text =

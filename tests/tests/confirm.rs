@@ -5,12 +5,11 @@
 //!
 //! Every effect is checked with the real kubectl binary, never with the server's own output.
 
-use std::process::Command;
 use std::time::Duration;
 
 use kube_ai_proxy_e2e::{
     Person, Protocol, ServerOpts, call, is_error, kubeconfig, kubectl, read_audit, start,
-    start_with, text,
+    start_with, text, try_real_kubectl,
 };
 use rmcp::model::{CallToolRequestParams, CallToolResponse};
 use serde_json::{Value, json};
@@ -19,20 +18,7 @@ const NS: &str = "kap-confirm";
 
 /// Runs the real kubectl; returns (success, stdout+stderr).
 fn kc(args: &[&str]) -> (bool, String) {
-    let bin = std::env::var("KAP_KUBECTL").unwrap_or_else(|_| "kubectl".into());
-    let out = Command::new(bin)
-        .args(args)
-        .env("KUBECONFIG", kubeconfig().expect("KUBECONFIG"))
-        .output()
-        .expect("run kubectl");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    try_real_kubectl(args)
 }
 
 /// Creates the namespace (if needed) and a fresh ConfigMap `name` in it.

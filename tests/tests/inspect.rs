@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use kube_ai_proxy_e2e::{kubectl_plugin, misbehave_plugin, server_bin};
+use kube_ai_proxy_e2e::{kubectl_plugin, misbehave_plugin, root, server_bin};
 use serde_json::{Value, json};
 
 fn inspect(file: &Path, config: Option<&Path>, json: bool) -> Output {
@@ -48,17 +48,28 @@ fn kubectl_plugin_digest_wit_tools_and_default_grant() {
     let v = inspect_json(&kubectl_plugin(), None);
     assert_eq!(v["name"], "kubectl");
     assert_eq!(v["digest"], sha256sum(&kubectl_plugin()));
-    assert_eq!(v["wit"]["declared"], "kube-ai-proxy:plugin@0.1.0");
-    assert_eq!(v["wit"]["component"], json!(["kube-ai-proxy:plugin@0.1.0"]));
+    assert_eq!(v["wit"]["declared"], "kube-ai-proxy:plugin@0.2.0");
+    assert_eq!(v["wit"]["built_against"], "0.2.0");
+    assert_eq!(v["wit"]["component"], json!(["kube-ai-proxy:plugin@0.2.0"]));
     assert!(
         v["wit"]["imports"]
             .as_array()
             .unwrap()
-            .contains(&json!("kube-ai-proxy:plugin/kube@0.1.0"))
+            .contains(&json!("kube-ai-proxy:plugin/kube@0.2.0"))
     );
+    let mut exports: Vec<String> = v["wit"]["exports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect();
+    exports.sort();
     assert_eq!(
-        v["wit"]["exports"],
-        json!(["kube-ai-proxy:plugin/tools@0.1.0"])
+        exports,
+        [
+            "kube-ai-proxy:plugin/prompts@0.2.0",
+            "kube-ai-proxy:plugin/tools@0.2.0"
+        ]
     );
     assert_eq!(v["wit"]["unsupported_imports"], json!([]));
     let tools: Vec<&str> = v["tools"]
@@ -185,10 +196,15 @@ fn a_file_that_is_not_a_plugin_is_a_clear_error() {
 
 #[test]
 fn a_plugin_whose_tools_differ_from_its_declaration_does_not_load() {
-    // Rename one declared tool inside the embedded manifest (same length, so the custom
-    // section stays well-formed): the declaration no longer matches `list-tools`.
-    let bytes = std::fs::read(misbehave_plugin()).unwrap();
-    let (from, to): (&[u8], &[u8]) = (b"name = \"spin\"", b"name = \"spix\"");
+    // Rename the declared tool inside the embedded manifest (same length, so the custom
+    // section stays well-formed): the declaration no longer matches `list-tools`. The 0.1.0
+    // fixture writes its `list-tools` by hand (plugins on the SDK build it from the
+    // manifest, so theirs always match).
+    let bytes = std::fs::read(root().join("tests/fixtures/plugin-v0.1.0.wasm")).unwrap();
+    let (from, to): (&[u8], &[u8]) = (
+        b"name = \"fixture_v010_namespaces\"",
+        b"name = \"fixture_v010_namespacex\"",
+    );
     let mut patched = Vec::with_capacity(bytes.len());
     let mut rest = &bytes[..];
     let mut replaced = 0;
@@ -201,7 +217,7 @@ fn a_plugin_whose_tools_differ_from_its_declaration_does_not_load() {
     patched.extend_from_slice(rest);
     assert!(
         replaced > 0,
-        "the misbehave manifest no longer declares `spin`"
+        "the fixture manifest no longer declares `fixture_v010_namespaces`"
     );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("misdeclared.wasm");
@@ -209,7 +225,7 @@ fn a_plugin_whose_tools_differ_from_its_declaration_does_not_load() {
 
     // inspect reports the declaration as written: it does not run the plugin.
     let v = inspect_json(&file, None);
-    assert_eq!(v["tools"][0]["name"], "spix");
+    assert_eq!(v["tools"][0]["name"], "fixture_v010_namespacex");
 
     let out = Command::new(server_bin())
         .args(["plugins", "list", "--no-default-plugins", "--plugin"])
@@ -219,10 +235,35 @@ fn a_plugin_whose_tools_differ_from_its_declaration_does_not_load() {
         .env_remove("KUBE_AI_PROXY_CONFIG")
         .output()
         .unwrap();
+    // The plugin is skipped and listed as failed (the others would keep serving), and the
+    // listing exits non-zero.
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("declared but not served [spix], served but not declared [spin]"),
+        err.contains("declared but not served [fixture_v010_namespacex], served but not declared [fixture_v010_namespaces]"),
         "{err}"
     );
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.contains("FAILED"), "{listed}");
+    assert!(listed.contains("misdeclared.wasm"), "{listed}");
+
+    // With --require-all-plugins the host refuses to start at all.
+    let out = Command::new(server_bin())
+        .args([
+            "plugins",
+            "list",
+            "--require-all-plugins",
+            "--no-default-plugins",
+            "--plugin",
+        ])
+        .arg(&file)
+        .arg("--audit-log")
+        .arg(dir.path().join("audit.jsonl"))
+        .env_remove("KUBE_AI_PROXY_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot load plugin"), "{err}");
 }

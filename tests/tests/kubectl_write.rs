@@ -86,6 +86,13 @@ rules:
     verbs: [patch]
     resources: [deployments.apps]
     namespaces: [kap-write-rollout]
+  # Cordon changes spec.unschedulable: an eviction effect, confirmed by default in strict
+  # mode; this rule lifts it for the test's own node.
+  - id: test-cordon
+    effect: allow
+    verbs: [patch]
+    resources: [nodes]
+    names: [kap-write-node]
 "#,
     )
     .unwrap();
@@ -307,6 +314,25 @@ async fn patch_label_annotate_and_set_image() {
         "deployment.apps/web patched\n"
     );
     assert_eq!(jp(n, "deployment/web", "{.spec.replicas}"), "3");
+    // Let the deployment controller finish its status updates for the scale-up (each one
+    // bumps the resourceVersion, which is how `(no change)` is told apart).
+    let settled = "3,3,3";
+    let mut seen = String::new();
+    for _ in 0..100 {
+        seen = jp(
+            n,
+            "deployment/web",
+            "{.status.updatedReplicas},{.status.readyReplicas},{.status.availableReplicas}",
+        );
+        let generation_seen = jp(n, "deployment/web", "{.status.observedGeneration}")
+            == jp(n, "deployment/web", "{.metadata.generation}");
+        if seen == settled && generation_seen {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(seen, settled, "the deployment did not settle");
+    std::thread::sleep(std::time::Duration::from_millis(500));
     // The same patch again changes nothing.
     assert_eq!(
         ok(

@@ -551,3 +551,57 @@ regex_rules:
     );
     c.cancel().await.unwrap();
 }
+
+/// Offline `policy check` judges effects as far as it can without the live object, and says
+/// when it cannot (exit 3, never a silent allow): a patch's effect needs the cluster; the
+/// kube-system Namespace object is kube-system; an APIService intercepts the API server; a
+/// replica count of `00` is zero.
+#[test]
+fn policy_check_never_silently_allows_an_effect_it_cannot_see() {
+    let (code, out) = cli(&[
+        "policy",
+        "check",
+        "--verb",
+        "patch",
+        "--resource",
+        "deployments.apps",
+        "-n",
+        "kap-demo",
+        "--name",
+        "web",
+    ]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("decision: needs the cluster to decide"),
+        "{out}"
+    );
+    let (code, out) = cli(&[
+        "policy",
+        "check",
+        "--verb",
+        "patch",
+        "--resource",
+        "namespaces",
+        "--name",
+        "kube-system",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("default.kube-system-writes"), "{out}");
+    let (code, out) = cli(&[
+        "policy",
+        "check",
+        "--verb",
+        "create",
+        "--resource",
+        "apiservices.apiregistration.k8s.io",
+    ]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("default.protected-api"), "{out}");
+    let (code, out) = cli(&[
+        "policy",
+        "check",
+        "kubectl scale deployment web --replicas=00 -n kap-demo",
+    ]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("default.confirm-scale-to-zero"), "{out}");
+}
