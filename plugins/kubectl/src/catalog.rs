@@ -1,7 +1,7 @@
-//! The catalogue of kubectl subcommands this plugin knows: the ones it runs, the ones it
-//! refuses by design, and the ones that cannot be translated. A leaf module: the dispatcher
-//! ([`crate::commands`]), the planner ([`crate::plan`]) and the help ([`crate::help`]) all
-//! read it.
+//! The kubectl subcommands this plugin does not run: the ones it refuses by design, and the
+//! ones that cannot be translated. (The ones it runs are the entries of
+//! [`crate::registry`].) A leaf module: the dispatcher ([`crate::commands`]), the planner
+//! ([`crate::plan`]) and the help ([`crate::help`]) all read it.
 
 /// Subcommands that are refused by design: they open interactive or streaming sessions,
 /// copy files or edit in an editor, none of which a tool call can do safely.
@@ -13,37 +13,6 @@ pub const REFUSED: &[&str] = &[
     "proxy",
     "debug",
     "edit",
-];
-
-/// Subcommands this plugin runs.
-pub const SUPPORTED: &[&str] = &[
-    "get",
-    "describe",
-    "logs",
-    "events",
-    "scale",
-    "delete",
-    "apply",
-    "rollout",
-    "api-resources",
-    "api-versions",
-    "version",
-    "auth",
-    "config",
-    "create",
-    "patch",
-    "label",
-    "annotate",
-    "set",
-    "expose",
-    "autoscale",
-    "cordon",
-    "uncordon",
-    "drain",
-    "cluster-info",
-    "wait",
-    "top",
-    "explain",
 ];
 
 /// Subcommands that cannot be translated to the `kube` capability, with the reason.

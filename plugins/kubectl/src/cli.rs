@@ -1,7 +1,9 @@
-//! kubectl's command-line grammar: which flags exist, which take values, and the flags the
-//! operator fixes. The parser is the SDK's pflag parser ([`kap_sdk::cli`], whose module
-//! documentation gives the grammar); this module holds kubectl's tables and the [`KUBECTL`]
-//! grammar, with the SDK's functions bound to it.
+//! kubectl's command-line grammar: which flags each subcommand takes, which take values, and
+//! the flags the operator fixes. The parser is the SDK's pflag parser ([`kap_sdk::cli`], whose
+//! module documentation gives the grammar); this module holds the [`KUBECTL`] grammar, with
+//! the SDK's functions bound to it. The flags are defined in [`crate::flags`]; a flag is taken
+//! by every subcommand when it is global ([`GLOBAL`]), else by the subcommands whose
+//! [`crate::registry`] entry names it.
 //!
 //! Flags that choose the server, the credentials or the identity (`--server`/`-s`,
 //! `--token`, `--kubeconfig`, `--context`, `--as`, ...) are refused wherever they appear,
@@ -9,601 +11,13 @@
 //! looked at: the operator fixes those, not the caller. Any other flag that is not in the
 //! subcommand's table is refused as unknown, as kubectl does.
 
+use std::sync::LazyLock;
+
+pub use crate::flags::{FLAGS, GLOBAL};
+use kap_sdk::cli::Cli;
 pub use kap_sdk::cli::{Arity, CliError, FlagSpec, Parsed, normalize, parse_bool};
-use kap_sdk::cli::{Cli, flag};
 
-use Arity::{Bool, Optional, Value};
-
-/// Every flag this plugin understands (kubectl's names and shorthands).
-pub static FLAGS: &[FlagSpec] = &[
-    flag(
-        "namespace",
-        Some('n'),
-        Value,
-        &[],
-        "If present, the namespace scope for this request.",
-    ),
-    flag("help", Some('h'), Bool, &[], "Help for the command."),
-    flag(
-        "request-timeout",
-        None,
-        Value,
-        &[],
-        "Accepted and ignored: the operator sets the time limit.",
-    ),
-    flag(
-        "all-namespaces",
-        Some('A'),
-        Bool,
-        &["get", "describe", "events", "auth", "delete", "top"],
-        "List the requested objects across all namespaces.",
-    ),
-    flag(
-        "selector",
-        Some('l'),
-        Value,
-        &[
-            "get", "describe", "logs", "delete", "scale", "rollout", "label", "annotate", "set",
-            "wait", "top",
-        ],
-        "Label selector to filter on, e.g. -l app=web,tier!=db or -l 'env in (a,b)'.",
-    ),
-    flag(
-        "field-selector",
-        None,
-        Value,
-        &["get", "delete"],
-        "Field selector to filter on, e.g. --field-selector status.phase=Running.",
-    ),
-    flag(
-        "output",
-        Some('o'),
-        Value,
-        &[
-            "get",
-            "events",
-            "api-resources",
-            "version",
-            "scale",
-            "delete",
-            "apply",
-            "create",
-            "patch",
-            "label",
-            "annotate",
-            "set",
-            "expose",
-            "autoscale",
-            "config",
-            "explain",
-        ],
-        "Output format: wide, json, yaml, name, jsonpath=TEMPLATE, jsonpath-as-json=TEMPLATE or custom-columns=HEADER:FIELD,... (get); json or yaml (events, version); wide or name (api-resources); plaintext (explain).",
-    ),
-    flag(
-        "show-labels",
-        None,
-        Bool,
-        &["get"],
-        "Show all labels as the last column.",
-    ),
-    flag(
-        "label-columns",
-        Some('L'),
-        Value,
-        &["get"],
-        "Comma-separated label keys to show as columns.",
-    ),
-    flag(
-        "show-kind",
-        None,
-        Bool,
-        &["get"],
-        "List the resource type of each object.",
-    ),
-    flag(
-        "no-headers",
-        None,
-        Bool,
-        &["get", "events", "api-resources", "top"],
-        "Do not print headers.",
-    ),
-    flag(
-        "ignore-not-found",
-        None,
-        Bool,
-        &["get", "delete"],
-        "Treat \"resource not found\" as a successful answer.",
-    ),
-    flag(
-        "chunk-size",
-        None,
-        Value,
-        &["get", "events"],
-        "Accepted and ignored.",
-    ),
-    flag(
-        "limit",
-        None,
-        Value,
-        &["get"],
-        "Extension (not in kubectl): list at most N objects per answer (the API server's `limit`); the default page fits the answer budget, at most 500 like kubectl's --chunk-size.",
-    ),
-    flag(
-        "continue",
-        None,
-        Value,
-        &["get"],
-        "Extension (not in kubectl): the next page of a list (the API server's `continue`), as given in an answer's \"next page\" note.",
-    ),
-    flag(
-        "grep",
-        None,
-        Value,
-        &["logs"],
-        "Extension (not in kubectl): only lines matching this regular expression (Rust regex syntax, like grep -E; (?i) for any case), applied after --tail and --since.",
-    ),
-    flag(
-        "watch",
-        Some('w'),
-        Bool,
-        &["get", "events", "rollout"],
-        "Not supported: a tool call returns one answer (rollout status checks once).",
-    ),
-    flag(
-        "sort-by",
-        None,
-        Value,
-        &["get", "api-resources", "top"],
-        "get: a JSONPath field to sort by, e.g. .metadata.name; api-resources: name or kind; top: cpu or memory.",
-    ),
-    flag(
-        "filename",
-        Some('f'),
-        Value,
-        &[
-            "get", "describe", "delete", "apply", "scale", "rollout", "create",
-        ],
-        "apply, create: only `-f -`, with the manifest in the `manifest` argument; files cannot be read.",
-    ),
-    flag(
-        "show-events",
-        None,
-        Bool,
-        &["describe"],
-        "Show events (default true).",
-    ),
-    flag(
-        "container",
-        Some('c'),
-        Value,
-        &["logs"],
-        "Print the logs of this container.",
-    ),
-    flag(
-        "tail",
-        None,
-        Value,
-        &["logs"],
-        "Lines of recent log to show; -1 shows all.",
-    ),
-    flag(
-        "previous",
-        Some('p'),
-        Bool,
-        &["logs"],
-        "Print the logs of the previous instance of the container.",
-    ),
-    flag(
-        "since",
-        None,
-        Value,
-        &["logs"],
-        "Only logs newer than a relative duration like 5s, 2m or 3h.",
-    ),
-    flag(
-        "since-time",
-        None,
-        Value,
-        &["logs"],
-        "Only logs after a date (RFC3339).",
-    ),
-    flag(
-        "timestamps",
-        None,
-        Bool,
-        &["logs"],
-        "Include timestamps on each line.",
-    ),
-    flag(
-        "limit-bytes",
-        None,
-        Value,
-        &["logs"],
-        "Maximum bytes of logs to return.",
-    ),
-    flag(
-        "all-containers",
-        None,
-        Bool,
-        &["logs"],
-        "Get the logs of all containers of the pod.",
-    ),
-    flag(
-        "prefix",
-        None,
-        Bool,
-        &["logs"],
-        "Prefix each log line with the pod and container name.",
-    ),
-    flag(
-        "follow",
-        Some('f'),
-        Bool,
-        &["logs"],
-        "Not supported: a tool call returns one answer.",
-    ),
-    flag(
-        "for",
-        None,
-        Value,
-        &["events", "wait"],
-        "events: only events about this object, as TYPE/NAME; wait: condition=NAME[=VALUE] or delete.",
-    ),
-    flag(
-        "types",
-        None,
-        Value,
-        &["events"],
-        "Only events of these types, e.g. Warning or Normal,Warning.",
-    ),
-    flag(
-        "replicas",
-        None,
-        Value,
-        &["scale", "create"],
-        "scale: the new number of replicas (required); create deployment: the number of replicas (default 1).",
-    ),
-    flag(
-        "current-replicas",
-        None,
-        Value,
-        &["scale"],
-        "Precondition: only scale if the current replica count is this.",
-    ),
-    flag(
-        "all",
-        None,
-        Bool,
-        &["delete", "scale"],
-        "Not supported yet.",
-    ),
-    flag(
-        "grace-period",
-        None,
-        Value,
-        &["delete", "drain"],
-        "Seconds given to the object to terminate gracefully.",
-    ),
-    flag(
-        "now",
-        None,
-        Bool,
-        &["delete"],
-        "Signal the object for immediate shutdown (grace period 1).",
-    ),
-    flag(
-        "force",
-        None,
-        Bool,
-        &["delete", "drain"],
-        "delete: with --grace-period=0, delete immediately; drain: also evict pods that declare no controller.",
-    ),
-    flag(
-        "cascade",
-        None,
-        Optional("background"),
-        &["delete"],
-        "background, foreground or orphan.",
-    ),
-    flag(
-        "wait",
-        None,
-        Bool,
-        &["delete"],
-        "Accepted and ignored: deletion is not waited for.",
-    ),
-    flag(
-        "dry-run",
-        None,
-        Optional("unchanged"),
-        &[
-            "delete",
-            "apply",
-            "scale",
-            "rollout",
-            "create",
-            "patch",
-            "label",
-            "annotate",
-            "set",
-            "expose",
-            "autoscale",
-            "cordon",
-            "uncordon",
-            "drain",
-        ],
-        "server: the server checks the request without persisting it; client: nothing is sent.",
-    ),
-    flag(
-        "force-conflicts",
-        None,
-        Bool,
-        &["apply"],
-        "Take ownership of fields owned by other managers (server-side apply).",
-    ),
-    flag(
-        "server-side",
-        None,
-        Bool,
-        &["apply"],
-        "Accepted: apply is always server-side here.",
-    ),
-    flag(
-        "field-manager",
-        None,
-        Value,
-        &[
-            "apply",
-            "create",
-            "patch",
-            "label",
-            "annotate",
-            "set",
-            "expose",
-            "autoscale",
-        ],
-        "Field manager name (apply: kube-ai-proxy; other writes: kubectl's, e.g. kubectl-create).",
-    ),
-    flag(
-        "timeout",
-        None,
-        Value,
-        &["rollout", "delete", "scale", "wait", "drain"],
-        "wait, drain: how long to wait, e.g. 30s or 2m (bounded by the call's time); others: accepted and ignored.",
-    ),
-    flag(
-        "namespaced",
-        None,
-        Optional("true"),
-        &["api-resources"],
-        "true: only namespaced resources; false: only cluster-scoped ones.",
-    ),
-    flag(
-        "api-group",
-        None,
-        Value,
-        &["api-resources"],
-        "Only resources of this API group.",
-    ),
-    flag(
-        "verbs",
-        None,
-        Value,
-        &["api-resources"],
-        "Only resources that support these verbs (comma-separated).",
-    ),
-    flag(
-        "categories",
-        None,
-        Value,
-        &["api-resources"],
-        "Only resources in these categories (comma-separated).",
-    ),
-    flag(
-        "cached",
-        None,
-        Bool,
-        &["api-resources"],
-        "Accepted and ignored.",
-    ),
-    flag(
-        "client",
-        None,
-        Bool,
-        &["version"],
-        "Only the client version.",
-    ),
-    flag(
-        "subresource",
-        None,
-        Value,
-        &["auth", "patch"],
-        "auth: the subresource to ask about, e.g. log or scale; patch: the subresource to patch, status or scale.",
-    ),
-    flag(
-        "quiet",
-        Some('q'),
-        Bool,
-        &["auth"],
-        "Accepted; the answer is still printed.",
-    ),
-    flag("list", None, Bool, &["auth"], "Not supported yet."),
-    flag(
-        "image",
-        None,
-        Value,
-        &["create"],
-        "create deployment|job: the container image (deployment: may be repeated).",
-    ),
-    flag(
-        "port",
-        None,
-        Value,
-        &["create", "expose"],
-        "create deployment: the container port; expose: the service port.",
-    ),
-    flag(
-        "tcp",
-        None,
-        Value,
-        &["create"],
-        "create service: port[:targetPort], may be repeated.",
-    ),
-    flag(
-        "node-port",
-        None,
-        Value,
-        &["create"],
-        "create service nodeport: the node port.",
-    ),
-    flag(
-        "clusterip",
-        None,
-        Value,
-        &["create"],
-        "create service clusterip: the cluster IP, or None for a headless service.",
-    ),
-    flag(
-        "from-literal",
-        None,
-        Value,
-        &["create"],
-        "create configmap: a key=value pair, may be repeated.",
-    ),
-    flag(
-        "from",
-        None,
-        Value,
-        &["create"],
-        "create job: the cron job to create the job from, as cronjob/NAME.",
-    ),
-    flag(
-        "patch",
-        Some('p'),
-        Value,
-        &["patch"],
-        "The patch, as JSON or YAML.",
-    ),
-    flag(
-        "type",
-        None,
-        Value,
-        &["patch", "expose"],
-        "patch: strategic (default), merge or json; expose: ClusterIP, NodePort, LoadBalancer or ExternalName.",
-    ),
-    flag(
-        "overwrite",
-        None,
-        Bool,
-        &["label", "annotate"],
-        "Allow existing labels or annotations to be overwritten.",
-    ),
-    flag(
-        "target-port",
-        None,
-        Value,
-        &["expose"],
-        "The port on the pods the service directs traffic to (number or name).",
-    ),
-    flag(
-        "protocol",
-        None,
-        Value,
-        &["expose"],
-        "The network protocol of the service port (TCP, UDP or SCTP).",
-    ),
-    flag(
-        "name",
-        None,
-        Value,
-        &["expose", "autoscale"],
-        "The name of the created object (default: the exposed or scaled object's name).",
-    ),
-    flag(
-        "min",
-        None,
-        Value,
-        &["autoscale"],
-        "The lower limit of replicas (default: the server's, 1).",
-    ),
-    flag(
-        "max",
-        None,
-        Value,
-        &["autoscale"],
-        "The upper limit of replicas (required).",
-    ),
-    flag(
-        "cpu-percent",
-        None,
-        Value,
-        &["autoscale"],
-        "The target average CPU utilization, in percent of the requests.",
-    ),
-    flag(
-        "ignore-daemonsets",
-        None,
-        Bool,
-        &["drain"],
-        "Ignore DaemonSet-managed pods.",
-    ),
-    flag(
-        "delete-emptydir-data",
-        None,
-        Bool,
-        &["drain"],
-        "Continue even if there are pods using emptyDir volumes (their data is lost).",
-    ),
-    flag(
-        "delete-local-data",
-        None,
-        Bool,
-        &["drain"],
-        "Deprecated spelling of --delete-emptydir-data.",
-    ),
-    flag(
-        "pod-selector",
-        None,
-        Value,
-        &["drain"],
-        "Only evict the pods on the node that match this label selector.",
-    ),
-    flag(
-        "disable-eviction",
-        None,
-        Bool,
-        &["drain"],
-        "Delete pods instead of evicting them (bypasses PodDisruptionBudgets).",
-    ),
-    flag(
-        "to-revision",
-        None,
-        Value,
-        &["rollout"],
-        "rollout undo: the revision to roll back to (default: the previous one).",
-    ),
-    flag(
-        "containers",
-        None,
-        Bool,
-        &["top"],
-        "top pod: show the usage of each container.",
-    ),
-    flag(
-        "recursive",
-        Some('R'),
-        Bool,
-        &["explain"],
-        "Print the fields of fields, without descriptions (kubectl explain --recursive).",
-    ),
-    flag(
-        "api-version",
-        None,
-        Value,
-        &["explain"],
-        "Explain the type in this API group/version (e.g. apps/v1) instead of the preferred one.",
-    ),
-];
+use crate::registry::SUBCOMMANDS;
 
 /// Flags that select the server, the credentials or the identity. kubectl knows them as
 /// global flags; here they are refused: the operator fixes all three.
@@ -636,14 +50,51 @@ pub const FORBIDDEN_LONG: &[&str] = &[
 /// Short flags with the same effect (`-s` is `--server`).
 pub const FORBIDDEN_SHORT: &[(char, &str)] = &[('s', "server")];
 
-/// kubectl's grammar.
-pub static KUBECTL: Cli = Cli {
+/// The subcommands that take each flag of [`FLAGS`], in the same order: none for a global
+/// flag (taken by all), else the registry entries that name it.
+static SUBS: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
+    FLAGS
+        .iter()
+        .map(|f| {
+            if GLOBAL.contains(&f.long) {
+                return Vec::new();
+            }
+            SUBCOMMANDS
+                .iter()
+                .filter(|s| s.flags.contains(&f.long))
+                .map(|s| s.name)
+                .collect()
+        })
+        .collect()
+});
+
+/// kubectl's flag table: [`FLAGS`] in order, each with the subcommands that take it
+/// ([`SUBS`]). A flag that is not global and that no subcommand takes is left out (it would
+/// otherwise read as global).
+static TABLE: LazyLock<Vec<FlagSpec>> = LazyLock::new(|| {
+    FLAGS
+        .iter()
+        .zip(SUBS.iter())
+        .filter(|(f, subs)| GLOBAL.contains(&f.long) || !subs.is_empty())
+        .map(|(f, subs)| FlagSpec {
+            long: f.long,
+            short: f.short,
+            arity: f.arity,
+            subs,
+            help: f.help,
+        })
+        .collect()
+});
+
+/// kubectl's grammar: the flags of [`FLAGS`], in that order, each taken by every subcommand
+/// ([`GLOBAL`]) or by the [`crate::registry`] entries that name it, and the forbidden flags.
+pub static KUBECTL: LazyLock<Cli> = LazyLock::new(|| Cli {
     program: "kubectl",
-    flags: FLAGS,
+    flags: TABLE.as_slice(),
     forbidden_long: FORBIDDEN_LONG,
     forbidden_short: FORBIDDEN_SHORT,
     forbidden_reason: "the server, credentials and identity are fixed by the operator",
-};
+});
 
 /// Whether `long` (normalized) names a forbidden flag.
 pub fn is_forbidden(long: &str) -> bool {

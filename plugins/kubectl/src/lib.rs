@@ -6,7 +6,10 @@
 //! ([`kap_sdk::api`]), the shell-free tokenizer and output filters, the pflag parser and the
 //! kubectl-style printers. This crate holds what is kubectl's own:
 //!
-//! * [`cli`] holds kubectl's flag table and the flags the operator fixes;
+//! * [`registry`] has one entry per subcommand this plugin runs (name, flags, help, plan,
+//!   run), which everything below reads; [`catalog`] lists the ones it does not run;
+//! * [`flags`] defines every flag; [`cli`] is kubectl's grammar: each flag given to the
+//!   subcommands that take it, and the flags the operator fixes;
 //! * [`pipe`] adds `-o json` to a command whose output jq reads;
 //! * [`targets`] reads `TYPE NAME` / `TYPE/NAME` arguments and checks names;
 //! * [`commands`] runs each subcommand against a [`kap_sdk::Api`];
@@ -16,16 +19,25 @@
 //!   requests it is expected to make and its facts (`rollout-undo`);
 //! * [`troubleshoot`] runs `k8s_troubleshoot`;
 //! * [`prompts`] holds the MCP prompts;
-//! * [`tool`] defines the MCP tools; this file binds them to the SDK's [`Plugin`] trait.
+//! * [`tool`] defines the MCP tools ([`error`] says why a call could not run); this file binds
+//!   them to the SDK's [`Plugin`] trait.
+//!
+//! The modules form layers with no cycles: the tools, the dispatcher ([`commands::run`]),
+//! the planner ([`plan::plan`]), the grammar ([`cli`]) and the help use the [`registry`]; the
+//! registry uses the command modules and the plan [`plan::builder`]; those use the leaves
+//! ([`commands::common`], [`flags`], [`targets`], [`catalog`], [`error`]).
 
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod describe;
+pub mod error;
+pub mod flags;
 pub mod help;
 pub mod pipe;
 pub mod plan;
 pub mod prompts;
+pub mod registry;
 pub mod targets;
 pub mod tool;
 pub mod troubleshoot;

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+pub use crate::error::CallError;
 use crate::{commands, help};
 use kap_sdk::api::{Api, CmdResult, Ctx, Failure, Outcome, kube_error_json, kube_error_text};
 use kap_sdk::filters;
@@ -21,13 +22,6 @@ pub struct ToolDef {
     /// What the host suggests when the answer is cut at the client's budget (the WIT
     /// `tool.truncation-hint`).
     pub truncation_hint: Option<&'static str>,
-}
-
-/// Why a call could not run (mapped to the WIT `tool-error`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallError {
-    InvalidArguments(String),
-    UnknownTool(String),
 }
 
 /// The tools, named as in the seed server (alexei-led/k8s-mcp-server).
@@ -122,26 +116,6 @@ pub fn outcome_of(r: CmdResult) -> Result<Outcome, CallError> {
 /// arguments are `{}`).
 pub fn parse(arguments: &str) -> Result<Value, CallError> {
     kap_sdk::parse_arguments(arguments).map_err(CallError::from)
-}
-
-impl From<kap_sdk::ToolError> for CallError {
-    fn from(e: kap_sdk::ToolError) -> Self {
-        match e {
-            kap_sdk::ToolError::UnknownTool(m) => CallError::UnknownTool(m),
-            kap_sdk::ToolError::InvalidArguments(m) | kap_sdk::ToolError::Failed(m) => {
-                CallError::InvalidArguments(m)
-            }
-        }
-    }
-}
-
-impl From<CallError> for kap_sdk::ToolError {
-    fn from(e: CallError) -> Self {
-        match e {
-            CallError::InvalidArguments(m) => kap_sdk::ToolError::InvalidArguments(m),
-            CallError::UnknownTool(m) => kap_sdk::ToolError::UnknownTool(m),
-        }
-    }
 }
 
 /// The arguments as a JSON object; also used by [`crate::plan`].

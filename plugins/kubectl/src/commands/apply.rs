@@ -4,12 +4,12 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{DryRun, Report, namespace};
-use crate::cli::Parsed;
+use super::common::{DryRun, Report, namespace};
 use crate::targets::{validate_name, validate_namespace};
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, PatchType, ResourceInfo, Verb, kind_group, request, s, usage,
 };
+use kap_sdk::cli::Parsed;
 
 /// Splits a manifest into objects: YAML documents (JSON is YAML), empty documents skipped,
 /// `kind: List` flattened into its items, as kubectl reads `-f`.

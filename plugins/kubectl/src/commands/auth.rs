@@ -3,10 +3,10 @@
 
 use serde_json::json;
 
-use super::{namespace, resolve};
-use crate::cli::Parsed;
+use super::common::{namespace, resolve};
 use crate::targets::validate_name;
 use kap_sdk::api::{Api, CmdResult, Ctx, Failure, Outcome, Verb, usage};
+use kap_sdk::cli::Parsed;
 
 /// Maps an RBAC verb to the WIT verb; `watch` and the others a tool cannot use are refused.
 pub fn verb(v: &str) -> Result<Verb, Failure> {

@@ -3,11 +3,11 @@
 
 use serde_json::Value;
 
-use crate::cli::Parsed;
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, Verb, arr, core, list_items, request, s, send_json,
     usage,
 };
+use kap_sdk::cli::Parsed;
 use kap_sdk::tabwriter;
 
 /// The stand-in for the API server's address, which the plugin is not told.

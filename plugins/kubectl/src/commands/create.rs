@@ -6,13 +6,13 @@
 use serde_json::{Map, Value, json};
 
 use super::apply::{Mapped, map_document, parse_manifest};
+use super::common::{DryRun, Report, namespace};
 use super::writes::{Print, create_request, port_number, values, write_query};
-use super::{DryRun, Report, namespace};
-use crate::cli::Parsed;
 use crate::targets::{validate_name, validate_namespace};
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, ResourceInfo, Verb, core, request, s, send_json, usage,
 };
+use kap_sdk::cli::Parsed;
 
 /// kubectl's field manager for `create`.
 pub const FIELD_MANAGER: &str = "kubectl-create";

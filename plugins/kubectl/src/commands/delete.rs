@@ -3,13 +3,13 @@
 //! namespace, then one DELETE per object found. `--all`, `--all-namespaces` and files are
 //! refused.
 
+use super::common::{DryRun, Report, namespace, refuse_flags};
 use super::get::resolve_targets;
-use super::{DryRun, Report, namespace, refuse_flags};
-use crate::cli::Parsed;
 use crate::targets::parse_targets;
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, Verb, is_not_found, list_items, request, s, usage,
 };
+use kap_sdk::cli::Parsed;
 
 /// kubectl's `--cascade` values as a `propagationPolicy`.
 pub fn propagation(v: &str) -> Result<&'static str, Failure> {

@@ -5,15 +5,15 @@
 
 use serde_json::Value;
 
+use super::common::{Report, namespace, refuse_files, strip_managed_fields};
 use super::get::resolve_targets;
-use super::{Report, namespace, refuse_files};
-use crate::cli::Parsed;
 use crate::describe::{self, EventsSection, more};
 use crate::targets::parse_targets;
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, KubeError, ResourceInfo, Verb, arr, core, is_not_found,
     kube_error_text, list_items, request, s, send_json, usage,
 };
+use kap_sdk::cli::Parsed;
 
 /// Most objects one `describe TYPE` describes (each may cost several requests).
 pub const MAX_OBJECTS: usize = 20;
@@ -320,7 +320,7 @@ fn describe_one(
                 o.entry("kind")
                     .or_insert_with(|| Value::String(info.kind.clone()));
             }
-            super::strip_managed_fields(&mut obj);
+            strip_managed_fields(&mut obj);
             describe::generic(&obj, &events(api), now)
         }
     };

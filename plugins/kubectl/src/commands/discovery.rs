@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::{pretty_json, to_yaml};
-use crate::cli::Parsed;
+use super::common::{pretty_json, to_yaml};
 use kap_sdk::api::{Api, CmdResult, Failure, Outcome, ResourceInfo, api_version, usage};
+use kap_sdk::cli::Parsed;
 use kap_sdk::tabwriter;
 
 /// The client version this plugin reports.

@@ -3,10 +3,10 @@
 
 use serde_json::{Value, json};
 
-use super::{namespace, pretty_json, refuse_flags, resolve, strip_managed_fields, to_yaml};
-use crate::cli::Parsed;
+use super::common::{namespace, pretty_json, refuse_flags, resolve, strip_managed_fields, to_yaml};
 use crate::targets::validate_name;
 use kap_sdk::api::{Api, CmdResult, Ctx, Failure, Outcome, core, list_items, s, usage};
+use kap_sdk::cli::Parsed;
 use kap_sdk::table::cell_text;
 use kap_sdk::tabwriter;
 use kap_sdk::time;

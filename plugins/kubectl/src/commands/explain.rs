@@ -14,8 +14,9 @@
 
 use serde_json::Value;
 
-use crate::cli::Parsed;
+use super::common::resolve;
 use kap_sdk::api::{Api, CmdResult, Failure, KubeError, Outcome, ResourceInfo, usage};
+use kap_sdk::cli::Parsed;
 
 /// How deep the walks of the document may nest (a guard for hostile documents; real schemas
 /// stay far below it).
@@ -50,7 +51,7 @@ pub fn run(p: &Parsed, api: &mut dyn Api) -> CmdResult {
     let (info, fields, group, version) = match p.value("api-version") {
         Some(gv) if !gv.is_empty() => {
             let (group, version) = parse_group_version(gv)?;
-            let info = super::resolve(api, segments[0])?;
+            let info = resolve(api, segments[0])?;
             let fields = segments[1..].iter().map(|s| s.to_string()).collect();
             (info, fields, group, version)
         }
@@ -110,7 +111,7 @@ fn resolve_with_prefix(
     input: &str,
     segments: &[&str],
 ) -> Result<(ResourceInfo, Vec<String>), Failure> {
-    let info = super::resolve(api, segments[0])?;
+    let info = resolve(api, segments[0])?;
     let rest_of = |r: &ResourceInfo| -> Option<Vec<String>> {
         if r.group.is_empty() {
             return None;

@@ -5,15 +5,15 @@
 
 use serde_json::{Map, Value, json};
 
+use super::common::{DryRun, namespace, refuse_flags, resolve};
 use super::create::builtin;
 use super::writes::{Print, create_request, int_or_string, port_number, write_query};
-use super::{DryRun, namespace, refuse_flags, resolve};
-use crate::cli::Parsed;
 use crate::targets::{parse_targets, validate_name};
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, ResourceInfo, Verb, api_version, arr, get, kind_group,
     request, s, send_json, usage,
 };
+use kap_sdk::cli::Parsed;
 
 /// The one object a command names, resolved and read.
 fn one_object(

@@ -19,15 +19,17 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::{
-    Report, events, namespace, pretty_json, refuse_flags, resolve, strip_managed_fields, to_yaml,
+use super::common::{
+    Report, namespace, pretty_json, refuse_flags, resolve, strip_managed_fields, to_yaml,
 };
-use crate::cli::{self, Arity, Parsed};
+use super::events;
+use crate::flags::{self, Arity};
 use crate::targets::{Target, parse_targets};
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, KubeError, Outcome, OutputFormat, Request, ResourceInfo, Verb,
     api_version, is_not_found, kind_group, kube_error_text, request, usage,
 };
+use kap_sdk::cli::Parsed;
 use kap_sdk::table::{TableOptions, print_table};
 use kap_sdk::tabwriter;
 
@@ -405,9 +407,8 @@ fn next_page(p: &Parsed, only: Option<&ResourceInfo>, limit: usize, token: &str)
         None => words.extend(p.args.iter().map(|a| shell_word(a))),
     }
     for (name, value) in &p.flags {
-        let arity = cli::flags_for("get")
-            .find(|f| f.long == *name)
-            .map(|f| f.arity);
+        // Every parsed flag is in `get`'s table, which has one flag per name.
+        let arity = flags::arity(name);
         words.push(match (*name, value.as_str()) {
             ("limit" | "continue", _) => continue,
             ("all-namespaces", "true") => "-A".to_string(),

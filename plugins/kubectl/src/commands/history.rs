@@ -7,14 +7,14 @@
 
 use serde_json::{Map, Value, json};
 
+use super::common::{DryRun, namespace, refuse_flags, resolve};
 use super::writes::selector_text;
-use super::{DryRun, namespace, refuse_flags, resolve};
-use crate::cli::Parsed;
 use crate::targets::parse_targets;
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, PatchType, Verb, arr, kind_group, list_items, request,
     s, send_json, usage,
 };
+use kap_sdk::cli::Parsed;
 use kap_sdk::tabwriter::{DESCRIBE_MIN_WIDTH, DESCRIBE_PADDING, align};
 
 /// The annotation holding a ReplicaSet's revision.

@@ -7,15 +7,15 @@
 
 use serde_json::{Map, Value, json};
 
+use super::common::{DryRun, Report, namespace, refuse_flags};
 use super::get::resolve_targets;
 use super::writes::{Print, write_query};
-use super::{DryRun, Report, namespace, refuse_flags};
-use crate::cli::Parsed;
 use crate::targets::{Target, parse_targets};
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, PatchType, ResourceInfo, Verb, get, list_items, request, s,
     send_json, usage,
 };
+use kap_sdk::cli::Parsed;
 
 /// kubectl's `GetResourcesAndPairs`: the resource arguments, then the `KEY=VALUE` / `KEY-`
 /// pairs (every pair must come after every resource).

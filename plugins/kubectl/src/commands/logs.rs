@@ -11,13 +11,13 @@
 use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 
-use super::{namespace, refuse_flags};
-use crate::cli::Parsed;
+use super::common::{namespace, refuse_flags};
 use crate::targets::validate_name;
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, OutputFormat, Verb, arr, core, request, s, send_json,
     usage,
 };
+use kap_sdk::cli::Parsed;
 use kap_sdk::time;
 
 /// kubectl's choice of container when `-c` is absent: the

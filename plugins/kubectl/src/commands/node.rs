@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::common::{DryRun, Report};
 use super::wait::{pause, wait_limit};
-use super::{DryRun, Report};
-use crate::cli::Parsed;
 use crate::targets::validate_name;
 use kap_sdk::api::{
     Api, CmdResult, Failure, KubeError, PatchType, ResourceInfo, Verb, arr, core, is_not_found,
     kube_error_text, list_items, request, s, send_json, usage,
 };
+use kap_sdk::cli::Parsed;
 
 fn nodes_info() -> ResourceInfo {
     core("nodes", "Node", false)

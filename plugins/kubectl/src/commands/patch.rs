@@ -4,12 +4,12 @@
 
 use serde_json::Value;
 
+use super::common::{DryRun, Report, namespace, refuse_flags};
 use super::get::resolve_targets;
 use super::writes::{Print, write_query};
-use super::{DryRun, Report, namespace, refuse_flags};
-use crate::cli::Parsed;
 use crate::targets::parse_targets;
 use kap_sdk::api::{Api, CmdResult, Ctx, Failure, PatchType, Verb, request, s, send_json, usage};
+use kap_sdk::cli::Parsed;
 
 /// kubectl's field manager for `patch`.
 pub const FIELD_MANAGER: &str = "kubectl-patch";

@@ -4,13 +4,13 @@
 
 use serde_json::{Value, json};
 
-use super::{DryRun, namespace, refuse_flags, resolve};
-use crate::cli::Parsed;
+use super::common::{DryRun, namespace, refuse_flags, resolve};
 use crate::targets::parse_targets;
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, Outcome, PatchType, ResourceInfo, Verb, get, i, kind_group,
     request, s, send_json, usage,
 };
+use kap_sdk::cli::Parsed;
 use kap_sdk::time;
 
 /// One status check: the message and whether the rollout is complete; `Err` when it failed.

@@ -3,13 +3,13 @@
 
 use serde_json::json;
 
+use super::common::{DryRun, Report, namespace, refuse_flags};
 use super::get::resolve_targets;
-use super::{DryRun, Report, namespace, refuse_flags};
-use crate::cli::Parsed;
 use crate::targets::parse_targets;
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, PatchType, Verb, i, kind_group, request, send_json, usage,
 };
+use kap_sdk::cli::Parsed;
 
 /// Runs `kubectl scale`.
 pub fn run(p: &Parsed, ctx: &Ctx, api: &mut dyn Api) -> CmdResult {

@@ -6,13 +6,13 @@
 
 use serde_json::Value;
 
-use super::namespace;
-use crate::cli::Parsed;
+use super::common::namespace;
 use crate::targets::validate_name;
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, KubeError, Outcome, ResourceInfo, Verb, core, get, is_not_found,
     list_items, request, s, send_json, usage,
 };
+use kap_sdk::cli::Parsed;
 use kap_sdk::quantity::parse_milli;
 use kap_sdk::tabwriter::{GET_MIN_WIDTH, GET_PADDING, align};
 

@@ -7,14 +7,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::common::{Report, namespace};
 use super::get::resolve_targets;
-use super::{Report, namespace};
-use crate::cli::Parsed;
 use crate::targets::parse_targets;
 use kap_sdk::api::{
     Api, CmdResult, Ctx, Failure, ResourceInfo, Verb, arr, i, is_not_found, kind_group, list_items,
     request, s, send_json, usage,
 };
+use kap_sdk::cli::Parsed;
 use kap_sdk::time::parse_duration_secs;
 
 /// The longest a command waits, whatever `--timeout` says: the host ends a call after its

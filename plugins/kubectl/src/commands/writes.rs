@@ -4,9 +4,9 @@
 
 use serde_json::Value;
 
-use super::{DryRun, pretty_json, strip_managed_fields, to_yaml};
-use crate::cli::Parsed;
+use super::common::{DryRun, pretty_json, strip_managed_fields, to_yaml};
 use kap_sdk::api::{Failure, Request, ResourceInfo, Verb, kind_group, request, s, usage};
+use kap_sdk::cli::Parsed;
 
 /// How a write command prints what it wrote (kubectl's `PrintFlags` with an operation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
