@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::{Context as _, Result};
-use serde::{Deserialize as _, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -198,16 +198,30 @@ pub fn is_secret_key(key: &str) -> bool {
 ///    of `data` and `stringData` becomes `"<redacted>"` (the keys stay), and the manifest is
 ///    re-serialized as YAML; a manifest without Secrets is kept verbatim; a manifest that
 ///    does not parse and mentions `secret` (any case) is replaced by `"<redacted>"` whole.
+///    The manifest is parsed within [`crate::bounds::Limits::DEFAULT`] (aliases counted,
+///    depth bounded): one that passes a limit is treated as one that does not parse.
+///
+/// Then every top-level string argument longer than
+/// [`crate::bounds::Limits::audit_inline_bytes`] is kept as `{"sha256", "bytes", "prefix"}`
+/// ([`crate::bounds::audit_copy`]): the log never holds a whole 10 MB command line.
 ///
 /// Free text is not scanned: a secret typed into the `command` line stays visible.
 pub fn redact_arguments(args: &Value) -> Value {
+    let limits = crate::bounds::Limits::DEFAULT;
     let mut v = args.clone();
     redact_keys(&mut v);
-    if let Value::Object(m) = &mut v
-        && let Some(Value::String(manifest)) = m.get_mut("manifest")
-        && let Some(r) = redact_manifest(manifest)
-    {
-        *manifest = r;
+    if let (Value::Object(m), Value::Object(orig)) = (&mut v, args) {
+        for (k, val) in m.iter_mut() {
+            let (Value::String(s), Some(Value::String(original))) = (&*val, orig.get(k)) else {
+                continue;
+            };
+            let redacted = if k == "manifest" {
+                redact_manifest(s).unwrap_or_else(|| s.clone())
+            } else {
+                s.clone()
+            };
+            *val = crate::bounds::audit_copy(original, redacted, &limits);
+        }
     }
     v
 }
@@ -230,18 +244,15 @@ fn redact_keys(v: &mut Value) {
 
 /// `None` when `text` holds no Secret to redact (keep it verbatim).
 fn redact_manifest(text: &str) -> Option<String> {
-    let mut docs = Vec::new();
-    for de in serde_yaml_ng::Deserializer::from_str(text) {
-        match Value::deserialize(de) {
-            Ok(v) => docs.push(v),
-            Err(_) => {
-                return text
-                    .to_ascii_lowercase()
-                    .contains("secret")
-                    .then(|| REDACTED.to_string());
-            }
+    let mut docs = match crate::bounds::yaml_documents(text, &crate::bounds::Limits::DEFAULT) {
+        Ok(docs) => docs,
+        Err(_) => {
+            return text
+                .to_ascii_lowercase()
+                .contains("secret")
+                .then(|| REDACTED.to_string());
         }
-    }
+    };
     let mut changed = false;
     for d in &mut docs {
         changed |= redact_secret_doc(d);

@@ -20,6 +20,8 @@ pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
 pub const DEFAULT_MAX_OUTPUT: usize = 100_000;
 /// Default linear-memory limit of one plugin call, in MiB.
 pub const DEFAULT_MEMORY_LIMIT_MIB: u64 = 256;
+/// Default linear-memory budget of all concurrent plugin calls together, in MiB.
+pub const DEFAULT_MEMORY_BUDGET_MIB: u64 = 1024;
 /// Default lifetime of a cached SelfSubjectAccessReview answer, in seconds.
 pub const DEFAULT_RBAC_CACHE_SECS: u64 = 10;
 /// Default cap on capability calls in one tool call.
@@ -36,6 +38,7 @@ pub const DEFAULT_MAX_CAPABILITY_CALLS: u32 = 500;
 /// plugin_dirs = ["/opt/kap/plugins"]
 /// plugins = ["/opt/kap/extra.wasm"]
 /// memory_limit_mib = 256
+/// memory_budget_mib = 1024         # all concurrent calls together
 /// rbac_check = true
 /// rbac_cache_secs = 10
 /// confirm_timeout_secs = 120      # how long to wait for a person's yes (K8S_MCP_CONFIRM_TIMEOUT wins)
@@ -59,6 +62,7 @@ pub struct FileConfig {
     #[serde(default)]
     pub plugins: Vec<PathBuf>,
     pub memory_limit_mib: Option<u64>,
+    pub memory_budget_mib: Option<u64>,
     pub rbac_check: Option<bool>,
     pub rbac_cache_secs: Option<u64>,
     pub max_capability_calls: Option<u32>,
@@ -71,25 +75,7 @@ pub struct FileConfig {
     pub grants: BTreeMap<String, Grant>,
 }
 
-/// Kubernetes impersonation (Kubernetes docs, "User impersonation"): every request, and every
-/// SelfSubjectAccessReview, carries `Impersonate-User` / `Impersonate-Group` headers, so RBAC
-/// and the API server's own audit log see this identity instead of the kubeconfig's. The
-/// kubeconfig's identity needs the `impersonate` verb on `users` (and `groups`).
-///
-/// ```toml
-/// [impersonate]
-/// user = "jane@example.com"
-/// groups = ["sre"]
-/// ```
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Impersonate {
-    /// User name to act as (`Impersonate-User`).
-    pub user: String,
-    /// Groups to act as (`Impersonate-Group`, repeated).
-    #[serde(default)]
-    pub groups: Vec<String>,
-}
+pub use crate::capabilities::kube::Impersonate;
 
 pub use crate::plugins::manifest::Grant;
 
@@ -134,6 +120,9 @@ pub struct Config {
     pub require_all_plugins: bool,
     /// Linear-memory limit of one plugin call, in bytes.
     pub memory_limit_bytes: usize,
+    /// Linear-memory budget of all concurrent plugin calls together, in bytes (at least the
+    /// per-call limit).
+    pub memory_budget_bytes: usize,
     /// Whether every Kubernetes request is pre-checked with a SelfSubjectAccessReview.
     pub rbac_check: bool,
     /// How long an access review answer is reused.
@@ -200,6 +189,18 @@ impl Config {
                 .as_ref()
                 .map(|i| i.groups.clone())
                 .unwrap_or_default(),
+        }
+    }
+
+    /// What the `kube` capability needs to connect: context, namespace, impersonation and
+    /// the RBAC pre-check settings.
+    pub fn kube_settings(&self) -> crate::capabilities::kube::KubeSettings {
+        crate::capabilities::kube::KubeSettings {
+            context: self.context.clone(),
+            namespace: self.namespace.clone(),
+            impersonate: self.impersonate.clone(),
+            rbac_check: self.rbac_check,
+            rbac_cache: self.rbac_cache,
         }
     }
 }
@@ -296,6 +297,11 @@ impl Config {
             require_all_plugins: over.require_all_plugins,
             memory_limit_bytes: (file.memory_limit_mib.unwrap_or(DEFAULT_MEMORY_LIMIT_MIB) << 20)
                 as usize,
+            memory_budget_bytes: (file
+                .memory_budget_mib
+                .unwrap_or(DEFAULT_MEMORY_BUDGET_MIB)
+                .max(file.memory_limit_mib.unwrap_or(DEFAULT_MEMORY_LIMIT_MIB))
+                << 20) as usize,
             rbac_check: file.rbac_check.unwrap_or(true),
             rbac_cache: Duration::from_secs(
                 file.rbac_cache_secs.unwrap_or(DEFAULT_RBAC_CACHE_SECS),

@@ -272,8 +272,25 @@ impl Gate<'_> {
                         gc_delete: found.gc_delete,
                         eviction: found.eviction,
                         api_interception: found.api_interception,
+                        secret_params: found.secret_params,
                         ..facts
                     };
+                    if facts.secret_params
+                        && let Some((rule, reason)) = self.secret_read_refusal(principal).await
+                    {
+                        if !facts.effects(attrs).is_empty() {
+                            rec.effects = Some(facts.effects(attrs));
+                        }
+                        return Err(AdmitError::Refused(deny(
+                            self.audit,
+                            rec,
+                            started,
+                            rule,
+                            format!(
+                                "this admission policy takes Secrets as params (spec.paramKind: Secret), so its messages can print Secret values to any caller: writing it counts as reading Secrets in every namespace. {reason}"
+                            ),
+                        )));
+                    }
                     let names = facts.effects(attrs);
                     if !names.is_empty() {
                         rec.effects = Some(names);
@@ -365,6 +382,35 @@ impl Gate<'_> {
             rec: Some(rec),
             started,
         })
+    }
+
+    /// Why this principal may not read Secrets in every namespace (`list secrets`, all
+    /// namespaces): the grant and policy's rule and reason, or RBAC's. `None` when it may.
+    async fn secret_read_refusal(&self, principal: &Principal<'_>) -> Option<(String, String)> {
+        let read = RequestAttributes {
+            verb: crate::verb::Verb::List,
+            group: String::new(),
+            version: "v1".into(),
+            resource: "secrets".into(),
+            subresource: None,
+            namespace: None,
+            name: None,
+        };
+        if let Decision::Deny { rule, reason } =
+            self.decide(principal, &read, RequestFacts::default())
+        {
+            return Some((rule, reason));
+        }
+        match self.rbac(&read).await {
+            Ok(_) => None,
+            Err(Refusal::Forbidden { rule, reason } | Refusal::Denied { rule, reason }) => {
+                Some((rule, reason))
+            }
+            Err(Refusal::Unavailable(why)) => Some((
+                "rbac.unavailable".into(),
+                format!("the access review for reading Secrets failed: {why}"),
+            )),
+        }
     }
 
     /// Answers `kube.can-i`: RBAC (a SelfSubjectAccessReview), then whether the policy would

@@ -13,6 +13,7 @@
 #![deny(unsafe_code)]
 
 pub mod audit;
+pub mod bounds;
 pub mod capabilities;
 pub mod config;
 pub mod confirm;
@@ -41,7 +42,7 @@ use crate::services::Services;
 pub async fn start(over: &Overrides) -> Result<Arc<PluginHost>> {
     let config = Config::load(over)?;
     let audit = Arc::new(AuditLog::open(&config.audit_log)?);
-    let kube = match KubeService::connect(&config).await {
+    let kube = match KubeService::connect(&config.kube_settings()).await {
         Ok(k) => {
             tracing::info!(context = %k.context, namespace = %k.default_namespace, "kubernetes client ready");
             Ok(Arc::new(k))

@@ -20,7 +20,39 @@ pub async fn serve(common: Common) -> anyhow::Result<()> {
     }
     let names: Vec<String> = host.tools().map(|(_, t)| t.name.clone()).collect();
     tracing::info!(tools = ?names, audit = %host.services().audit.path().display(), "serving MCP over stdio");
-    let service = Server::new(host).serve(rmcp::transport::stdio()).await?;
-    service.waiting().await?;
+    let server = Server::new(host);
+    let session = server.session();
+    let transport =
+        kap_host::mcp::transport::GuardedTransport::new(tokio::io::stdin(), tokio::io::stdout())
+            .cancel_on_eof(session.clone());
+    let service = server.clone().serve(transport).await?;
+    // SIGTERM / SIGINT end the session as a closed stdin does: running calls stop and are
+    // audited as `cancelled` before the process exits.
+    let stop = service.cancellation_token();
+    tokio::spawn(async move {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot watch SIGTERM");
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+            _ = session.cancelled() => return,
+        }
+        tracing::info!("signal received: ending the session");
+        session.cancel();
+        stop.cancel();
+    });
+    let ended = service.waiting().await;
+    // The session is over: rmcp has cancelled every running call; let each one write its
+    // audit record (`cancelled`) before the process exits.
+    if !server.drain(std::time::Duration::from_secs(5)).await {
+        tracing::warn!("tool calls still running 5 s after the session ended");
+    }
+    ended?;
     Ok(())
 }

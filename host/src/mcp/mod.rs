@@ -27,6 +27,7 @@ use crate::wit::types::CallContext;
 
 mod prompts;
 mod resources;
+pub mod transport;
 
 /// What a tool call ends with.
 #[derive(Debug)]
@@ -44,6 +45,8 @@ pub struct Server {
     host: Arc<PluginHost>,
     tools: Arc<Vec<Tool>>,
     instructions: Arc<String>,
+    in_flight: tokio_util::task::TaskTracker,
+    session: tokio_util::sync::CancellationToken,
 }
 
 /// The advice appended to a cut answer when the tool gives none of its own.
@@ -101,12 +104,34 @@ impl Server {
             host,
             tools: Arc::new(tools),
             instructions: Arc::new(instructions),
+            in_flight: tokio_util::task::TaskTracker::new(),
+            session: tokio_util::sync::CancellationToken::new(),
         }
     }
 
-    /// Runs one tool call: dispatch, time limit, output budget, audit. `client` is the MCP
-    /// client's `initialize` info, recorded in every audit record of the call; `channel` is
-    /// how confirmations reach a person. Returns `None` when no plugin serves `name`.
+    /// The session's token: cancelling it stops every running tool call (each records
+    /// `cancelled`). `serve` cancels it when stdin ends or on SIGTERM/SIGINT.
+    pub fn session(&self) -> tokio_util::sync::CancellationToken {
+        self.session.clone()
+    }
+
+    /// Waits up to `grace` for the tool calls still running to finish and write their audit
+    /// records. When the session ends, rmcp cancels every request's token, so each call
+    /// stops and records `cancelled`; `serve` calls this before the process exits. Returns
+    /// whether all of them finished in time.
+    pub async fn drain(&self, grace: Duration) -> bool {
+        self.in_flight.close();
+        tokio::time::timeout(grace, self.in_flight.wait())
+            .await
+            .is_ok()
+    }
+
+    /// Runs one tool call: argument limits, dispatch, time limit, output budget, audit.
+    /// `client` is the MCP client's `initialize` info, recorded in every audit record of the
+    /// call; `channel` is how confirmations reach a person; `cancel` stops the call
+    /// (`notifications/cancelled`, the end of the session). Returns `None` when no plugin
+    /// serves `name`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn run_tool(
         &self,
         name: &str,
@@ -115,12 +140,32 @@ impl Server {
         client: Option<ClientInfo>,
         channel: Arc<Channel>,
         progress: Option<crate::capabilities::progress::Sink>,
+        cancel: tokio_util::sync::CancellationToken,
     ) -> Option<ToolAnswer> {
         let (plugin, tool_def) = self.host.find(name)?;
         let hint = tool_def.truncation_hint.as_deref();
         let services = self.host.services();
         let config = &services.config;
         let started = Instant::now();
+        let caller = Caller {
+            request_id: request_id.clone(),
+            client: client.clone(),
+            tool: name.to_string(),
+            plugin: plugin.info.manifest.name.clone(),
+            digest: plugin.info.digest.clone(),
+        };
+        // Nothing the model sent is parsed further before it passes the size limits.
+        if let Err(e) = crate::bounds::check_arguments(&arguments, &crate::bounds::Limits::DEFAULT)
+        {
+            let mut rec = Record::tool_call(&caller, 0.0, "invalid-arguments");
+            rec.arguments = Some(redact_arguments(&serde_json::Value::Object(arguments)));
+            if let Err(e) = services.audit.write(&rec) {
+                tracing::error!(error = %e, "audit record lost");
+            }
+            return Some(ToolAnswer::Result(CallToolResult::error(vec![
+                Content::text(format!("Invalid arguments: {e}")),
+            ])));
+        }
         // A per-call `timeout` argument (seconds) may shorten, never extend, K8S_MCP_TIMEOUT.
         let timeout = arguments
             .get("timeout")
@@ -143,13 +188,6 @@ impl Server {
             max_output_chars: config.max_output as u64,
             process: None,
         };
-        let caller = Caller {
-            request_id,
-            client,
-            tool: name.to_string(),
-            plugin: plugin.info.manifest.name.clone(),
-            digest: plugin.info.digest.clone(),
-        };
         let args_value = serde_json::Value::Object(arguments);
         let audited_arguments = redact_arguments(&args_value);
         let args_json = args_value.to_string();
@@ -164,6 +202,7 @@ impl Server {
                 timeout,
                 channel.clone(),
                 progress,
+                cancel,
             )
             .await;
         let pending = match channel.as_ref() {
@@ -243,6 +282,16 @@ impl Server {
                     limit >> 20
                 ))]),
                 "out-of-memory".to_string(),
+            ),
+            CallOutcome::Overloaded(text) => (
+                CallToolResult::error(vec![Content::text(text)]),
+                "overloaded".to_string(),
+            ),
+            CallOutcome::Cancelled => (
+                CallToolResult::error(vec![Content::text(format!(
+                    "Cancelled: the client cancelled the call to {name}; nothing was sent to the cluster after the cancellation"
+                ))]),
+                "cancelled".to_string(),
             ),
             CallOutcome::Trap(msg) => {
                 tracing::warn!(plugin = %plugin.info.manifest.name, tool = name, error = %msg, "plugin trapped");
@@ -457,6 +506,21 @@ impl ServerHandler for Server {
             version: info.version.clone(),
         });
         if self.host.find(&name).is_none() {
+            // Audited too: every call gets a record, the ones no plugin serves included.
+            let mut rec = Record::tool_call(
+                &Caller {
+                    request_id,
+                    client,
+                    tool: name.to_string(),
+                    ..Caller::default()
+                },
+                0.0,
+                "unknown-tool",
+            );
+            rec.arguments = Some(redact_arguments(&serde_json::Value::Object(args)));
+            if let Err(e) = self.host.services().audit.write(&rec) {
+                tracing::error!(error = %e, "audit record lost");
+            }
             return Err(McpError::invalid_params(
                 format!("unknown tool: {name}"),
                 None,
@@ -495,10 +559,20 @@ impl ServerHandler for Server {
             .meta
             .get_progress_token()
             .map(|token| crate::capabilities::progress::Sink::new(context.peer.clone(), token));
-        match self
-            .run_tool(&name, args, request_id, client, channel, progress)
-            .await
-        {
+        // The call stops when the client cancels it or the session ends, whichever is first.
+        let cancel = self.session.child_token();
+        let (request_ct, call_ct) = (context.ct.clone(), cancel.clone());
+        let _link = tokio::spawn(async move {
+            tokio::select! {
+                _ = request_ct.cancelled() => call_ct.cancel(),
+                _ = call_ct.cancelled() => {}
+            }
+        });
+        let _end = cancel.clone().drop_guard();
+        let answer = self.in_flight.track_future(
+            self.run_tool(&name, args, request_id, client, channel, progress, cancel),
+        );
+        match answer.await {
             Some(ToolAnswer::Result(r)) => Ok(r.into()),
             Some(ToolAnswer::InputRequired { digest, message }) => {
                 let state = SealedState {

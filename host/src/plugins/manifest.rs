@@ -4,6 +4,9 @@
 use anyhow::{Context as _, Result, bail};
 use serde::{Deserialize, Serialize};
 
+pub use crate::capabilities::kube::scope::{KUBE_VERBS, KubeScope};
+pub use crate::capabilities::process::ProcessRequest;
+
 /// Name of the custom section that carries `plugin.toml` inside the component. A plugin
 /// embeds it at build time with a `#[link_section = "kube-ai-proxy:manifest"]` static, so one
 /// SHA-256 digest covers the code and the capability request.
@@ -13,18 +16,6 @@ pub const MANIFEST_SECTION: &str = "kube-ai-proxy:manifest";
 pub const WIT_PACKAGE: &str = "kube-ai-proxy:plugin@0.2.0";
 /// Every `wit` value this host loads, oldest first (see [`crate::wit::VERSIONS`]).
 pub const WIT_PACKAGES: &[&str] = &["kube-ai-proxy:plugin@0.1.0", "kube-ai-proxy:plugin@0.2.0"];
-
-/// The Kubernetes verbs a scope may name (RBAC spelling; `delete-collection` is the WIT
-/// spelling of `deletecollection`).
-pub const KUBE_VERBS: &[&str] = &[
-    crate::verb::Verb::Get.as_str(),
-    crate::verb::Verb::List.as_str(),
-    crate::verb::Verb::Create.as_str(),
-    crate::verb::Verb::Update.as_str(),
-    crate::verb::Verb::Patch.as_str(),
-    crate::verb::Verb::Delete.as_str(),
-    crate::verb::Verb::DeleteCollection.as_str(),
-];
 
 /// `plugin.toml`: who the plugin is and what it asks for.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -92,105 +83,6 @@ pub struct RequestedCapabilities {
     pub process: Option<ProcessRequest>,
     /// `[capabilities.progress]`: MCP progress notifications.
     pub progress: Option<toml::Table>,
-}
-
-/// `[capabilities.process]` of a manifest.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ProcessRequest {
-    /// Program names, e.g. `["helm"]`.
-    #[serde(default)]
-    pub programs: Vec<String>,
-}
-
-/// A scope of the Kubernetes API: verbs × resources × namespaces. Used both for what a
-/// plugin requests and for what the operator grants; a request must fall in both.
-///
-/// - `verbs`: names from [`KUBE_VERBS`] or `*`.
-/// - `resources`: `resource` for the core group (`pods`), `resource.group` otherwise
-///   (`deployments.apps`), `*.group` for a whole group, or `*`. Subresources are covered by
-///   their resource (`pods` covers `pods/log`) unless written explicitly (`pods/log`).
-/// - `namespaces`: namespace names or `*`. Cluster-scoped and all-namespaces requests match
-///   only `*`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct KubeScope {
-    #[serde(default)]
-    pub verbs: Vec<String>,
-    #[serde(default)]
-    pub resources: Vec<String>,
-    #[serde(default)]
-    pub namespaces: Vec<String>,
-}
-
-impl KubeScope {
-    /// Every verb, resource and namespace.
-    pub fn everything() -> Self {
-        KubeScope {
-            verbs: vec!["*".into()],
-            resources: vec!["*".into()],
-            namespaces: vec!["*".into()],
-        }
-    }
-
-    /// Checks the names used; errors name the first unknown verb.
-    pub fn validate(&self) -> Result<()> {
-        for v in &self.verbs {
-            if v != "*" && !KUBE_VERBS.contains(&v.as_str()) {
-                bail!("unknown verb {v:?} (known: {})", KUBE_VERBS.join(", "));
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether `verb` (WIT spelling) is in scope.
-    pub fn allows_verb(&self, verb: &str) -> bool {
-        self.verbs.iter().any(|v| v == "*" || v == verb)
-    }
-
-    /// Whether the resource (plural, group, optional subresource) is in scope.
-    pub fn allows_resource(&self, group: &str, resource: &str, subresource: Option<&str>) -> bool {
-        let full = if group.is_empty() {
-            resource.to_string()
-        } else {
-            format!("{resource}.{group}")
-        };
-        self.resources.iter().any(|pat| {
-            if pat == "*" {
-                return true;
-            }
-            let (pat_res, pat_sub) = match pat.split_once('/') {
-                Some((r, s)) => (r, Some(s)),
-                None => (pat.as_str(), None),
-            };
-            let res_ok = if let Some(g) = pat_res.strip_prefix("*.") {
-                g == group
-            } else {
-                pat_res == full
-            };
-            res_ok
-                && match pat_sub {
-                    None => true,
-                    Some(s) => Some(s) == subresource,
-                }
-        })
-    }
-
-    /// Whether the namespace is in scope; `None` (cluster-scoped or all namespaces) needs `*`.
-    pub fn allows_namespace(&self, namespace: Option<&str>) -> bool {
-        self.namespaces
-            .iter()
-            .any(|n| n == "*" || Some(n.as_str()) == namespace)
-    }
-
-    /// The verbs in both scopes, for display.
-    pub fn intersect_verbs(&self, other: &KubeScope) -> Vec<String> {
-        KUBE_VERBS
-            .iter()
-            .filter(|v| self.allows_verb(v) && other.allows_verb(v))
-            .map(|v| v.to_string())
-            .collect()
-    }
 }
 
 impl Manifest {

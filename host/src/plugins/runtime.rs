@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use sha2::{Digest as _, Sha256};
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime::{Engine, Store, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -202,7 +202,7 @@ pub fn component_version(engine: &Engine, component: &Component) -> Option<&'sta
 pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: super::budget::BudgetedLimits,
     /// What the capabilities share.
     pub call: Call,
     /// The `kube` capability's state.
@@ -232,6 +232,12 @@ pub enum CallOutcome {
     Timeout(Duration),
     /// The plugin hit its memory limit.
     OutOfMemory(usize),
+    /// The server's shared memory budget ([`super::budget::MemoryBudget`]) was spent by
+    /// other calls: the call was refused or stopped. The text says so, for the model.
+    Overloaded(String),
+    /// The client cancelled the request (`notifications/cancelled`): the call was stopped
+    /// and no capability call was made after the cancellation.
+    Cancelled,
     /// The plugin trapped (a panic, an `unreachable`, a bad memory access...).
     Trap(String),
     /// The policy refused the call's declared command before it ran (seed command rules).
@@ -247,6 +253,7 @@ pub struct PluginHost {
     by_tool: HashMap<String, (usize, usize)>,
     by_prompt: HashMap<String, usize>,
     services: Arc<Services>,
+    budget: Arc<super::budget::MemoryBudget>,
 }
 
 fn new_engine() -> Result<Engine> {
@@ -379,6 +386,7 @@ impl PluginHost {
             failed: Vec::new(),
             by_tool: HashMap::new(),
             by_prompt: HashMap::new(),
+            budget: super::budget::MemoryBudget::new(services.config.memory_budget_bytes),
             services,
         };
         let paths = plugin_paths(&host.services.config)?;
@@ -602,13 +610,16 @@ impl PluginHost {
         let state = CallState {
             wasi,
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limit)
-                .instances(32)
-                .tables(64)
-                .memories(8)
-                .trap_on_grow_failure(true)
-                .build(),
+            limits: super::budget::BudgetedLimits::new(
+                StoreLimitsBuilder::new()
+                    .memory_size(limit)
+                    .instances(32)
+                    .tables(64)
+                    .memories(8)
+                    .trap_on_grow_failure(true)
+                    .build(),
+                self.budget.clone(),
+            ),
             call: Call {
                 plugin: info.clone(),
                 caller,
@@ -736,6 +747,12 @@ impl PluginHost {
     /// declared command, then `call-tool` on the same instance. Never panics and never hangs
     /// past `timeout` plus the time spent waiting for a person's confirmation: a trap, a
     /// timeout or a memory fault ends this call only. Also returns the declared command.
+    ///
+    /// `cancel` (the MCP request's cancellation token, `notifications/cancelled` or the end
+    /// of the session) stops the call at once: the plugin's future is dropped, so no
+    /// capability call is made after it, a pending confirmation included
+    /// ([`CallOutcome::Cancelled`]). Before the plugin starts, the call waits up to 2 s for the
+    /// shared memory budget ([`CallOutcome::Overloaded`] otherwise).
     #[allow(clippy::too_many_arguments)]
     pub async fn call(
         &self,
@@ -747,7 +764,11 @@ impl PluginHost {
         timeout: Duration,
         channel: Arc<Channel>,
         progress: Option<capabilities::progress::Sink>,
+        cancel: tokio_util::sync::CancellationToken,
     ) -> (CallOutcome, Option<tools::CallPlan>) {
+        if let Err(why) = self.budget.admit(Duration::from_secs(2)).await {
+            return (CallOutcome::Overloaded(why), None);
+        }
         let (mut store, stderr) =
             self.new_store(&plugin.info, caller, timeout, false, channel, progress);
         let clock = store.data().call.clock.clone();
@@ -786,7 +807,11 @@ impl PluginHost {
             } else {
                 started + timeout + extra
             };
-            match tokio::time::timeout_at(until.into(), &mut run).await {
+            let step = tokio::select! {
+                r = tokio::time::timeout_at(until.into(), &mut run) => r,
+                _ = cancel.cancelled() => return (CallOutcome::Cancelled, None),
+            };
+            match step {
                 Ok(r) => break Some(r),
                 Err(_) => {
                     let c = clock.lock().unwrap_or_else(|p| p.into_inner());
@@ -811,6 +836,16 @@ impl PluginHost {
             return (CallOutcome::Timeout(timeout), None);
         }
         let text = format!("{err:#}");
+        if text.contains(super::budget::BUDGET_SPENT) {
+            return (
+                CallOutcome::Overloaded(format!(
+                    "Server busy: {} while plugin {} ran; the call was stopped. Retry when other calls finish",
+                    super::budget::BUDGET_SPENT,
+                    plugin.info.manifest.name
+                )),
+                None,
+            );
+        }
         if text.contains("forcing trap when growing memory") || text.contains("memory size") {
             return (
                 CallOutcome::OutOfMemory(self.services.config.memory_limit_bytes),

@@ -112,6 +112,11 @@ pub struct RequestFacts {
     /// Effect: the request makes something intercept the API server (an APIService, a CRD
     /// conversion webhook, an admission webhook or policy).
     pub api_interception: bool,
+    /// Effect: an admission policy takes Secrets as its params (`spec.paramKind` is a core
+    /// `v1` `Secret`), or a binding binds such a policy: its `messageExpression` can print
+    /// Secret values into any caller's denial message. The gate treats it as a `list` of
+    /// Secrets in every namespace by the caller (grant, policy and RBAC).
+    pub secret_params: bool,
 }
 
 /// The effect names a policy rule's `effects` may list, with what each means.
@@ -132,6 +137,10 @@ pub const EFFECTS: &[(&str, &str)] = &[
     (
         "kube-system-write",
         "a write to an object in kube-system, or to the kube-system Namespace itself",
+    ),
+    (
+        "secret-params",
+        "an admission policy (or its binding) takes Secrets as params: judged as reading Secrets",
     ),
 ];
 
@@ -160,6 +169,9 @@ impl RequestFacts {
         }
         if touches_kube_system(r) {
             out.push("kube-system-write");
+        }
+        if self.secret_params {
+            out.push("secret-params");
         }
         out
     }

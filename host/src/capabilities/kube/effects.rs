@@ -27,9 +27,75 @@ pub fn needs_dry_run(req: &Request, attrs: &RequestAttributes, facts: &RequestFa
     match req.verb {
         Verb::Update | Verb::Patch => attrs.name.is_some(),
         Verb::Create => {
-            attrs.group == "apiextensions.k8s.io" && attrs.resource == "customresourcedefinitions"
+            (attrs.group == "apiextensions.k8s.io" && attrs.resource == "customresourcedefinitions")
+                || is_admission_policy(attrs).is_some()
         }
         _ => false,
+    }
+}
+
+/// For the admission policy resources of `admissionregistration.k8s.io`: `Some(false)` for
+/// a policy (`validatingadmissionpolicies`, `mutatingadmissionpolicies`), `Some(true)` for a
+/// binding (`…policybindings`), `None` for anything else.
+pub fn is_admission_policy(attrs: &RequestAttributes) -> Option<bool> {
+    if attrs.group != "admissionregistration.k8s.io" {
+        return None;
+    }
+    match attrs.resource.as_str() {
+        "validatingadmissionpolicies" | "mutatingadmissionpolicies" => Some(false),
+        "validatingadmissionpolicybindings" | "mutatingadmissionpolicybindings" => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether an admission policy object takes core `v1` Secrets as params.
+pub fn takes_secret_params(policy: &Value) -> bool {
+    let kind = policy.pointer("/spec/paramKind");
+    kind.and_then(|k| k.get("kind")).and_then(Value::as_str) == Some("Secret")
+        && kind
+            .and_then(|k| k.get("apiVersion"))
+            .and_then(Value::as_str)
+            .is_none_or(|v| v == "v1")
+}
+
+/// For a binding (`after`, the dry-run result) of an admission policy: the policy it binds
+/// (`spec.policyName`), read with the host's credentials; `Null` when it does not exist.
+///
+/// Errors: a `GET` failure other than 404.
+pub async fn bound_policy(
+    svc: &KubeService,
+    attrs: &RequestAttributes,
+    after: &Value,
+) -> Result<Value, KubeError> {
+    let Some(name) = after.pointer("/spec/policyName").and_then(Value::as_str) else {
+        return Ok(Value::Null);
+    };
+    let resource = attrs.resource.replace("policybindings", "policies");
+    let policy_attrs = RequestAttributes {
+        resource: resource.clone(),
+        name: Some(name.to_string()),
+        namespace: None,
+        subresource: None,
+        verb: crate::verb::Verb::Get,
+        ..attrs.clone()
+    };
+    let get = Request {
+        verb: Verb::Get,
+        group: attrs.group.clone(),
+        version: attrs.version.clone(),
+        resource,
+        subresource: None,
+        namespace: None,
+        name: Some(name.to_string()),
+        query: Vec::new(),
+        body: None,
+        patch_type: None,
+        output: OutputFormat::Json,
+    };
+    match svc.execute(&get, &policy_attrs).await {
+        Ok(r) => Ok(serde_json::from_str(&r.body).unwrap_or(Value::Null)),
+        Err(KubeError::Api(a)) if a.code == 404 => Ok(Value::Null),
+        Err(e) => Err(e),
     }
 }
 
@@ -103,11 +169,13 @@ pub fn judge(attrs: &RequestAttributes, before: &Value, after: &Value) -> Reques
     let api_interception = is_crd
         && at(after, "/spec/conversion/strategy").as_str() == Some("Webhook")
         && at(before, "/spec/conversion") != at(after, "/spec/conversion");
+    let secret_params = is_admission_policy(attrs) == Some(false) && takes_secret_params(after);
     RequestFacts {
         scale_to_zero,
         gc_delete,
         eviction,
         api_interception,
+        secret_params,
         ..RequestFacts::default()
     }
 }
@@ -169,6 +237,25 @@ mod tests {
                 &json!({"spec": {"unschedulable": true}})
             )
             .eviction
+        );
+
+        let vap = attrs(
+            "admissionregistration.k8s.io",
+            "validatingadmissionpolicies",
+        );
+        let secret_kind = json!({"spec": {"paramKind": {"apiVersion": "v1", "kind": "Secret"}}});
+        assert!(judge(&vap, &Value::Null, &secret_kind).secret_params);
+        let cm_kind = json!({"spec": {"paramKind": {"apiVersion": "v1", "kind": "ConfigMap"}}});
+        assert!(!judge(&vap, &Value::Null, &cm_kind).secret_params);
+        let other_group =
+            json!({"spec": {"paramKind": {"apiVersion": "example.com/v1", "kind": "Secret"}}});
+        assert!(!judge(&vap, &Value::Null, &other_group).secret_params);
+        assert_eq!(
+            is_admission_policy(&attrs(
+                "admissionregistration.k8s.io",
+                "mutatingadmissionpolicybindings"
+            )),
+            Some(true)
         );
 
         let crd = attrs("apiextensions.k8s.io", "customresourcedefinitions");

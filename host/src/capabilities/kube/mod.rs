@@ -6,9 +6,13 @@
 pub mod discovery;
 pub mod effects;
 pub mod preview;
+pub mod scope;
 pub mod service;
 
-pub use service::{FIELD_MANAGER, KubeService, MAX_BODY, TABLE_ACCEPT, build_http_request};
+pub use service::{
+    FIELD_MANAGER, Impersonate, KubeService, KubeSettings, MAX_BODY, TABLE_ACCEPT,
+    build_http_request,
+};
 
 /// The WIT spelling of a verb (see [`crate::verb::Verb`]).
 pub fn verb_name(v: Verb) -> &'static str {
@@ -159,11 +163,12 @@ pub fn request_facts(req: &Request, rollout_undo: bool) -> RequestFacts {
         .query
         .iter()
         .any(|(k, v)| k == "dryRun" && !v.is_empty());
-    let body: Option<serde_json::Value> = req.body.as_deref().and_then(|b| {
-        serde_json::from_str(b)
-            .ok()
-            .or_else(|| serde_yaml_ng::from_str(b).ok())
-    });
+    // The body is the plugin's, built from the model's input: parsed within the host's
+    // bounds (an unparseable or oversized body has no facts; the dry run still judges it).
+    let body: Option<serde_json::Value> = req
+        .body
+        .as_deref()
+        .and_then(|b| crate::bounds::json_or_yaml(b, &crate::bounds::Limits::DEFAULT));
     let zero = |v: &serde_json::Value| v.as_i64() == Some(0) || v.as_str() == Some("0");
     let scale_to_zero = matches!(req.verb, Verb::Patch | Verb::Update | Verb::Create)
         && body.as_ref().is_some_and(|b| match b {
@@ -340,13 +345,20 @@ impl latest_kube::Host for KubeView<'_> {
                 clock: &self.call.clock,
             };
             let judge = effects::needs_dry_run(&req, &attrs, &facts).then_some(|| async {
-                effects::before_after(&svc, &req, &attrs)
-                    .await
-                    .map(|(before, after)| effects::judge(&attrs, &before, &after))
-                    .map_err(|e| {
-                        let o = outcome_of(&e);
-                        (e, o)
-                    })
+                let judged = async {
+                    let (before, after) = effects::before_after(&svc, &req, &attrs).await?;
+                    let mut facts = effects::judge(&attrs, &before, &after);
+                    // A binding's effect is its policy's: does that one take Secrets?
+                    if effects::is_admission_policy(&attrs) == Some(true) {
+                        let policy = effects::bound_policy(&svc, &attrs, &after).await?;
+                        facts.secret_params = effects::takes_secret_params(&policy);
+                    }
+                    Ok(facts)
+                };
+                judged.await.map_err(|e: KubeError| {
+                    let o = outcome_of(&e);
+                    (e, o)
+                })
             });
             match gate
                 .admit(

@@ -6,7 +6,8 @@ use anyhow::{Context as _, Result};
 use http::header::{ACCEPT, CONTENT_TYPE};
 
 use super::discovery::DiscoveryCache;
-use crate::config::Config;
+use serde::Deserialize;
+
 use crate::policy::RequestAttributes;
 use crate::rbac::Rbac;
 use crate::wit::kube::{
@@ -22,6 +23,42 @@ pub const FIELD_MANAGER: &str = "kube-ai-proxy";
 
 /// Largest request body a plugin may send, in bytes.
 pub const MAX_BODY: usize = 4 << 20;
+
+/// Kubernetes impersonation (Kubernetes docs, "User impersonation"): every request, and every
+/// SelfSubjectAccessReview, carries `Impersonate-User` / `Impersonate-Group` headers, so RBAC
+/// and the API server's own audit log see this identity instead of the kubeconfig's. The
+/// kubeconfig's identity needs the `impersonate` verb on `users` (and `groups`).
+///
+/// ```toml
+/// [impersonate]
+/// user = "jane@example.com"
+/// groups = ["sre"]
+/// ```
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Impersonate {
+    /// User name to act as (`Impersonate-User`).
+    pub user: String,
+    /// Groups to act as (`Impersonate-Group`, repeated).
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// What the `kube` capability needs from the configuration to connect (built by
+/// `crate::config::Config::kube_settings`; the capability does not read the config itself).
+#[derive(Debug, Clone, Default)]
+pub struct KubeSettings {
+    /// The kubeconfig context (`K8S_CONTEXT`, `context`); `None`: the current context.
+    pub context: Option<String>,
+    /// The default namespace (`K8S_NAMESPACE`, `namespace`); `None`: the context's.
+    pub namespace: Option<String>,
+    /// Impersonation (`[impersonate]`).
+    pub impersonate: Option<Impersonate>,
+    /// Whether every request is pre-checked with a SelfSubjectAccessReview.
+    pub rbac_check: bool,
+    /// How long an access review answer is reused.
+    pub rbac_cache: std::time::Duration,
+}
 
 /// The connection to one cluster (one kubeconfig context) and its caches.
 pub struct KubeService {
@@ -40,11 +77,11 @@ pub struct KubeService {
 
 impl KubeService {
     /// Builds a client for `config.context` (or the kubeconfig's current context). No request
-    /// is sent yet.
+    /// is sent yet. `config` comes from `crate::config::Config::kube_settings`.
     ///
     /// Errors: no kubeconfig (and not in a cluster), an unknown context, unreadable
     /// credentials.
-    pub async fn connect(config: &Config) -> Result<KubeService> {
+    pub async fn connect(config: &KubeSettings) -> Result<KubeService> {
         let options = kube::config::KubeConfigOptions {
             context: config.context.clone(),
             ..Default::default()

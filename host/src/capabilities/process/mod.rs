@@ -9,6 +9,8 @@
 
 use wasmtime::component::{HasData, Linker};
 
+use serde::{Deserialize, Serialize};
+
 use super::call::Call;
 use crate::audit::{Record, Subject};
 use crate::wit::process::{self as latest_process, ProcessError, RunOutput, RunRequest};
@@ -72,4 +74,13 @@ impl latest_process::Host for ProcessView<'_> {
         }
         Err(ProcessError::NotGranted(reason))
     }
+}
+
+/// `[capabilities.process]` of a manifest.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessRequest {
+    /// Program names, e.g. `["helm"]`.
+    #[serde(default)]
+    pub programs: Vec<String>,
 }

@@ -1,0 +1,108 @@
+//! The `kube` capability's scope type: what a plugin's manifest requests
+//! (`[capabilities.kube]`) and what the operator grants (`[grants.NAME] kube = {...}`), in
+//! the same shape: verbs × resources × namespaces.
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// The Kubernetes verbs a scope may name (RBAC spelling; `delete-collection` is the WIT
+/// spelling of `deletecollection`).
+pub const KUBE_VERBS: &[&str] = &[
+    crate::verb::Verb::Get.as_str(),
+    crate::verb::Verb::List.as_str(),
+    crate::verb::Verb::Create.as_str(),
+    crate::verb::Verb::Update.as_str(),
+    crate::verb::Verb::Patch.as_str(),
+    crate::verb::Verb::Delete.as_str(),
+    crate::verb::Verb::DeleteCollection.as_str(),
+];
+
+/// A scope of the Kubernetes API: verbs × resources × namespaces. Used both for what a
+/// plugin requests and for what the operator grants; a request must fall in both.
+///
+/// - `verbs`: names from [`KUBE_VERBS`] or `*`.
+/// - `resources`: `resource` for the core group (`pods`), `resource.group` otherwise
+///   (`deployments.apps`), `*.group` for a whole group, or `*`. Subresources are covered by
+///   their resource (`pods` covers `pods/log`) unless written explicitly (`pods/log`).
+/// - `namespaces`: namespace names or `*`. Cluster-scoped and all-namespaces requests match
+///   only `*`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KubeScope {
+    #[serde(default)]
+    pub verbs: Vec<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+}
+
+impl KubeScope {
+    /// Every verb, resource and namespace.
+    pub fn everything() -> Self {
+        KubeScope {
+            verbs: vec!["*".into()],
+            resources: vec!["*".into()],
+            namespaces: vec!["*".into()],
+        }
+    }
+
+    /// Checks the names used; errors name the first unknown verb.
+    pub fn validate(&self) -> Result<()> {
+        for v in &self.verbs {
+            if v != "*" && !KUBE_VERBS.contains(&v.as_str()) {
+                bail!("unknown verb {v:?} (known: {})", KUBE_VERBS.join(", "));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `verb` (WIT spelling) is in scope.
+    pub fn allows_verb(&self, verb: &str) -> bool {
+        self.verbs.iter().any(|v| v == "*" || v == verb)
+    }
+
+    /// Whether the resource (plural, group, optional subresource) is in scope.
+    pub fn allows_resource(&self, group: &str, resource: &str, subresource: Option<&str>) -> bool {
+        let full = if group.is_empty() {
+            resource.to_string()
+        } else {
+            format!("{resource}.{group}")
+        };
+        self.resources.iter().any(|pat| {
+            if pat == "*" {
+                return true;
+            }
+            let (pat_res, pat_sub) = match pat.split_once('/') {
+                Some((r, s)) => (r, Some(s)),
+                None => (pat.as_str(), None),
+            };
+            let res_ok = if let Some(g) = pat_res.strip_prefix("*.") {
+                g == group
+            } else {
+                pat_res == full
+            };
+            res_ok
+                && match pat_sub {
+                    None => true,
+                    Some(s) => Some(s) == subresource,
+                }
+        })
+    }
+
+    /// Whether the namespace is in scope; `None` (cluster-scoped or all namespaces) needs `*`.
+    pub fn allows_namespace(&self, namespace: Option<&str>) -> bool {
+        self.namespaces
+            .iter()
+            .any(|n| n == "*" || Some(n.as_str()) == namespace)
+    }
+
+    /// The verbs in both scopes, for display.
+    pub fn intersect_verbs(&self, other: &KubeScope) -> Vec<String> {
+        KUBE_VERBS
+            .iter()
+            .filter(|v| self.allows_verb(v) && other.allows_verb(v))
+            .map(|v| v.to_string())
+            .collect()
+    }
+}
