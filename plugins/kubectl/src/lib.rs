@@ -3,8 +3,9 @@
 //! shell are involved.
 //!
 //! Built on the plugin SDK ([`kap_sdk`]), which holds the WIT bindings, the kube seam
-//! ([`kap_sdk::api`]), the shell-free tokenizer and output filters, the pflag parser and the
-//! kubectl-style printers. This crate holds what is kubectl's own:
+//! ([`kap_sdk::api`]), the shell-free tokenizer and output filters, the pflag parser, the
+//! call-plan builder and the built-in kinds table ([`kap_sdk::plan`], [`kap_sdk::kinds`]) and
+//! the kubectl-style printers. This crate holds what is kubectl's own:
 //!
 //! * [`registry`] has one entry per subcommand this plugin runs (name, flags, help, plan,
 //!   run), which everything below reads; [`catalog`] lists the ones it does not run;
@@ -44,8 +45,8 @@ pub mod troubleshoot;
 
 use kap_sdk::serde_json::Value;
 use kap_sdk::{
-    Annotations, Api, CallContext, CallPlan, PlannedRequest, Plugin, Prompt, PromptArgument,
-    PromptError, PromptMessage, PromptResult, Role, Tool, ToolError, ToolOutput,
+    Annotations, Api, CallContext, CallPlan, Plugin, Prompt, PromptArgument, PromptError,
+    PromptMessage, PromptResult, Role, Tool, ToolError, ToolOutput,
 };
 
 /// The server instructions this plugin adds (`tools.instructions`).
@@ -90,24 +91,8 @@ impl Plugin for Kubectl {
         args: &Value,
         ctx: &CallContext,
     ) -> Result<Option<CallPlan>, ToolError> {
-        let plan = plan::plan_value(name, args, &ctx.default_namespace)?;
-        Ok(plan.map(|p| CallPlan {
-            family: p.family,
-            command: p.command,
-            requests: p
-                .requests
-                .into_iter()
-                .map(|r| PlannedRequest {
-                    verb: r.verb,
-                    group: r.group,
-                    resource: r.resource,
-                    subresource: r.subresource,
-                    namespace: r.namespace,
-                    name: r.name,
-                })
-                .collect(),
-            facts: p.facts,
-        }))
+        // A plan is the WIT `call-plan` already (built with `kap_sdk::plan`).
+        Ok(plan::plan_value(name, args, &ctx.default_namespace)?)
     }
 
     fn instructions() -> Option<String> {

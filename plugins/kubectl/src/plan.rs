@@ -14,7 +14,8 @@
 //!
 //! Then [`build`] hands a [`Builder`] with the parsed command line to the subcommand's
 //! [`crate::registry`] entry ([`crate::registry::Subcommand::plan`]), which adds its words and
-//! requests; the builder, the plan types and [`KINDS`] are in [`builder`].
+//! requests; the builder is in [`builder`], on the SDK's plan builder
+//! ([`kap_sdk::plan::PlanBuilder`]) and built-in kinds table ([`KINDS`]).
 //!
 //! # The normalized command
 //!
@@ -23,7 +24,7 @@
 //! name, separated by single spaces:
 //!
 //! * resource types are spelled as kubectl's singular lowercase resource name, from a static
-//!   table of the well-known kinds ([`KINDS`]): `po`, `pods`, `Pod` are `pod`; `deploy`,
+//!   table of the built-in kinds ([`KINDS`]): `po`, `pods`, `Pod` are `pod`; `deploy`,
 //!   `deployments.apps`, `deployments.v1.apps` are `deployment`. Unknown types are kept as
 //!   typed, lowercased. Type lists stay comma-joined (`pods,svc` is `pod,service`);
 //! * `TYPE/NAME` is written `TYPE NAME`; several objects of one type are `TYPE NAME NAME`,
@@ -79,13 +80,14 @@
 //! checked but are not part of the normalized command. When the first filter is `jq`, the
 //! command is the one that runs: `get pods | jq .` is `kubectl get pod --output=json ...`
 //! ([`crate::pipe::command_words`]).
+//!
+//! [`KINDS`]: kap_sdk::kinds::KINDS
 
 pub mod builder;
 
-pub use builder::{
-    ALL_CATEGORY, Builder, FAMILY, KINDS, Kind, Plan, PlannedRequest, ROLLOUT_UNDO, lookup,
-    normalize_type,
-};
+pub use builder::{Builder, FAMILY, Plan, ROLLOUT_UNDO};
+/// One request a call is expected to make (the WIT `planned-request`).
+pub use kap_sdk::PlannedRequest;
 /// The verbs of [`PlannedRequest`]s.
 pub use kap_sdk::api::Verb;
 
@@ -96,20 +98,13 @@ use crate::registry::{self, SUPPORTED};
 use crate::targets;
 use crate::tool::{self, CallError};
 use kap_sdk::filters;
+use kap_sdk::plan::PlanBuilder;
 
 fn help_plan(topic: &str) -> Result<Plan, CallError> {
     help::help_for(topic).map_err(CallError::InvalidArguments)?;
-    let mut command = format!("{FAMILY} help");
-    for w in topic.split_whitespace() {
-        command.push(' ');
-        command.push_str(w);
-    }
-    Ok(Plan {
-        family: FAMILY.into(),
-        command,
-        requests: Vec::new(),
-        facts: Vec::new(),
-    })
+    let mut plan = PlanBuilder::new(FAMILY);
+    plan.word("help").words(topic.split_whitespace());
+    Ok(plan.finish())
 }
 
 /// Plans one tool call: `Some` for `execute_kubectl`, `None` for the other tools of this
@@ -237,6 +232,7 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kap_sdk::kinds::ALL_CATEGORY;
     use serde_json::json;
 
     const DEFAULT_NS: &str = "default";
@@ -397,48 +393,11 @@ mod tests {
 
     #[test]
     fn plan_kinds_are_normalized() {
-        for (typed, want) in [
-            ("po", "pod"),
-            ("pods", "pod"),
-            ("Pod", "pod"),
-            ("deploy", "deployment"),
-            ("deployments", "deployment"),
-            ("deployment.apps", "deployment"),
-            ("deployments.apps", "deployment"),
-            ("deployments.v1.apps", "deployment"),
-            ("svc", "service"),
-            ("sts", "statefulset"),
-            ("ds", "daemonset"),
-            ("rs", "replicaset"),
-            ("cm", "configmap"),
-            ("ns", "namespace"),
-            ("no", "node"),
-            ("pvc", "persistentvolumeclaim"),
-            ("pv", "persistentvolume"),
-            ("sa", "serviceaccount"),
-            ("ing", "ingress"),
-            ("cj", "cronjob"),
-            ("hpa", "horizontalpodautoscaler"),
-            ("ep", "endpoints"),
-            ("ev", "event"),
-            ("netpol", "networkpolicy"),
-            ("pdb", "poddisruptionbudget"),
-            ("crd", "customresourcedefinition"),
-            ("clusterroles", "clusterrole"),
-            ("roles.rbac.authorization.k8s.io", "role"),
-            ("rolebindings", "rolebinding"),
-            ("clusterrolebinding", "clusterrolebinding"),
-            ("jobs", "job"),
-            ("secrets", "secret"),
-            (
-                "Certificates.cert-manager.io",
-                "certificates.cert-manager.io",
-            ),
-            ("pods.apps", "pods.apps"),
-            ("all", "all"),
-        ] {
-            assert_eq!(normalize_type(typed), want, "{typed}");
-        }
+        // The spellings of each type are the SDK's (`kap_sdk::kinds`, tested there).
+        assert_eq!(
+            norm("get po/a Deployments.v1.apps/b cj/c"),
+            "kubectl get pod a deployment b cronjob c --namespace=default"
+        );
         assert_eq!(
             norm("get pods,svc,po"),
             "kubectl get pod,service --namespace=default"

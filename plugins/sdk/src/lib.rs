@@ -17,6 +17,9 @@
 //! * machinery shared by the cobra-style CLIs the plugins translate (kubectl, helm, istioctl,
 //!   argocd): the pflag parser and flag help ([`cli`]), the shell-free tokenizer ([`shell`]),
 //!   the safe output filters after `|` ([`filters`]);
+//! * call plans (`plan-call`) for any command family: the builder of a [`CallPlan`] and its
+//!   normalized command ([`plan`]), and the built-in Kubernetes kinds, as `kubectl
+//!   api-resources` lists them, with kubectl's spellings of a type ([`kinds`]);
 //! * printing like kubectl: server-side tables ([`table`]), Go's tabwriter ([`tabwriter`]),
 //!   kubectl's JSONPath template dialect ([`jsonpath`]), JSON and YAML ([`printing`]), ages and
 //!   timestamps ([`time`]), resource quantities ([`quantity`]).
@@ -49,6 +52,8 @@
 /// The generated bindings of the world `plugin` of `kube-ai-proxy:plugin@0.2.0`
 /// (`wit/plugin.wit`). Plugins do not call `wit_bindgen::generate!` themselves; they use these
 /// through the re-exports at the crate root and [`export_plugin!`].
+// The WIT documents the generated items (its `///` comments become their docs where it has
+// them): `missing_docs` is not asked of generated code.
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
@@ -56,6 +61,11 @@ pub mod bindings {
         path: "../../wit",
         pub_export_macro: true,
         default_bindings_module: "kap_sdk::bindings",
+        // Plans are compared in tests (a plan against the requests a call really sends).
+        additional_type_attributes: {
+            "kube-ai-proxy:plugin/tools@0.2.0/call-plan": [#[derive(PartialEq, Eq)]],
+            "kube-ai-proxy:plugin/tools@0.2.0/planned-request": [#[derive(PartialEq, Eq)]],
+        },
     });
 }
 
@@ -64,7 +74,9 @@ pub mod cli;
 pub mod filters;
 pub mod host;
 pub mod jsonpath;
+pub mod kinds;
 pub mod manifest;
+pub mod plan;
 pub mod printing;
 pub mod quantity;
 pub mod request;

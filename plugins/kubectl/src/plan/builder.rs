@@ -1,8 +1,15 @@
-//! The plan of one command line, built step by step: the [`Builder`] holds the parsed command
-//! line and collects the words of the normalized command and the requests the call is
-//! expected to make; each subcommand's [`crate::registry`] entry adds its own through one of
-//! the builder's methods (its [`crate::registry::PlanFn`]), and [`Builder::finish`] makes the
-//! [`Plan`]. Also the tables the plans read: the well-known kinds ([`KINDS`]).
+//! The plan of one kubectl command line, built step by step: the [`Builder`] holds the parsed
+//! command line and an SDK [`PlanBuilder`], to which it adds the words of the normalized
+//! command and the requests the call is expected to make; each subcommand's
+//! [`crate::registry`] entry adds its own through one of the builder's methods (its
+//! [`crate::registry::PlanFn`]), and [`Builder::finish`] writes kubectl's flags and makes the
+//! [`Plan`].
+//!
+//! What is kubectl's own is here: its flags (which are left out, which collect every value,
+//! how `--dry-run`, `--cascade`, `--for` and `--from` are spelled), its `TYPE NAME` /
+//! `TYPE/NAME` arguments and what each subcommand reads and writes. The generic parts are the
+//! SDK's: the plan builder and [`Resource`] ([`kap_sdk::plan`]) and the built-in kinds table
+//! ([`kap_sdk::kinds`]).
 //!
 //! [`crate::plan`] documents the normalized command and the requests; it creates the builder
 //! and calls the registry entry. This module uses neither (nor the registry): it sits below
@@ -15,346 +22,21 @@ use crate::flags::{self, Arity};
 use crate::targets::{self, Target};
 use kap_sdk::api::{Failure, Verb};
 use kap_sdk::cli::Parsed;
+use kap_sdk::kinds::{self, lookup, normalize_type};
+use kap_sdk::plan::{PlanBuilder, Resource};
 
 /// The command family of every plan this plugin makes.
 pub const FAMILY: &str = "kubectl";
 
-/// What a call stands for (mapped to the WIT `call-plan` in `lib.rs`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    /// Always [`FAMILY`].
-    pub family: String,
-    /// The normalized command line (see the module documentation).
-    pub command: String,
-    /// The requests the call is expected to make, in order.
-    pub requests: Vec<PlannedRequest>,
-    /// What the call stands for beyond its requests (the WIT `call-plan.facts`):
-    /// [`ROLLOUT_UNDO`] for `rollout undo`, else empty.
-    pub facts: Vec<String>,
-}
+/// What a call stands for: the WIT `call-plan` record ([`kap_sdk::CallPlan`]), with
+/// [`FAMILY`] as its family, the normalized command of [`crate::plan`], the requests the call
+/// is expected to make in order, and its facts ([`ROLLOUT_UNDO`] for `rollout undo`, else
+/// none).
+pub type Plan = kap_sdk::CallPlan;
 
 /// The fact of a `rollout undo` (it restores an older pod template; the host's policy asks
 /// for confirmation: `default.confirm-rollout-undo`).
 pub const ROLLOUT_UNDO: &str = "rollout-undo";
-
-/// One request a call is expected to make (the WIT `planned-request`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedRequest {
-    pub verb: Verb,
-    /// API group (`""` for core) when the kind is in [`KINDS`]; `None` when unknown.
-    pub group: Option<String>,
-    /// Plural resource name, or the type as typed when unknown.
-    pub resource: String,
-    pub subresource: Option<String>,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
-}
-
-/// A well-known resource kind, as discovery describes it on a stock cluster.
-#[derive(Debug)]
-pub struct Kind {
-    /// API group; empty for core.
-    pub group: &'static str,
-    /// Plural resource name (`deployments`).
-    pub plural: &'static str,
-    /// Singular resource name (`deployment`), the kind in lowercase.
-    pub singular: &'static str,
-    /// kubectl's short names (`deploy`).
-    pub short: &'static [&'static str],
-    pub namespaced: bool,
-}
-
-const fn kind(
-    group: &'static str,
-    plural: &'static str,
-    singular: &'static str,
-    short: &'static [&'static str],
-    namespaced: bool,
-) -> Kind {
-    Kind {
-        group,
-        plural,
-        singular,
-        short,
-        namespaced,
-    }
-}
-
-/// The well-known kinds, core group first (kubectl's precedence for `events`).
-pub static KINDS: &[Kind] = &[
-    kind("", "pods", "pod", &["po"], true),
-    kind("", "services", "service", &["svc"], true),
-    kind("", "configmaps", "configmap", &["cm"], true),
-    kind("", "secrets", "secret", &[], true),
-    kind("", "namespaces", "namespace", &["ns"], false),
-    kind("", "nodes", "node", &["no"], false),
-    kind(
-        "",
-        "persistentvolumeclaims",
-        "persistentvolumeclaim",
-        &["pvc"],
-        true,
-    ),
-    kind("", "persistentvolumes", "persistentvolume", &["pv"], false),
-    kind("", "serviceaccounts", "serviceaccount", &["sa"], true),
-    kind("", "endpoints", "endpoints", &["ep"], true),
-    kind("", "events", "event", &["ev"], true),
-    kind(
-        "",
-        "replicationcontrollers",
-        "replicationcontroller",
-        &["rc"],
-        true,
-    ),
-    kind("", "resourcequotas", "resourcequota", &["quota"], true),
-    kind("", "limitranges", "limitrange", &["limits"], true),
-    kind("", "podtemplates", "podtemplate", &[], true),
-    kind("", "componentstatuses", "componentstatus", &["cs"], false),
-    kind("apps", "deployments", "deployment", &["deploy"], true),
-    kind("apps", "statefulsets", "statefulset", &["sts"], true),
-    kind("apps", "daemonsets", "daemonset", &["ds"], true),
-    kind("apps", "replicasets", "replicaset", &["rs"], true),
-    kind(
-        "apps",
-        "controllerrevisions",
-        "controllerrevision",
-        &[],
-        true,
-    ),
-    kind("batch", "jobs", "job", &[], true),
-    kind("batch", "cronjobs", "cronjob", &["cj"], true),
-    kind(
-        "autoscaling",
-        "horizontalpodautoscalers",
-        "horizontalpodautoscaler",
-        &["hpa"],
-        true,
-    ),
-    kind("networking.k8s.io", "ingresses", "ingress", &["ing"], true),
-    kind(
-        "networking.k8s.io",
-        "networkpolicies",
-        "networkpolicy",
-        &["netpol"],
-        true,
-    ),
-    kind(
-        "networking.k8s.io",
-        "ingressclasses",
-        "ingressclass",
-        &[],
-        false,
-    ),
-    kind(
-        "policy",
-        "poddisruptionbudgets",
-        "poddisruptionbudget",
-        &["pdb"],
-        true,
-    ),
-    kind("rbac.authorization.k8s.io", "roles", "role", &[], true),
-    kind(
-        "rbac.authorization.k8s.io",
-        "rolebindings",
-        "rolebinding",
-        &[],
-        true,
-    ),
-    kind(
-        "rbac.authorization.k8s.io",
-        "clusterroles",
-        "clusterrole",
-        &[],
-        false,
-    ),
-    kind(
-        "rbac.authorization.k8s.io",
-        "clusterrolebindings",
-        "clusterrolebinding",
-        &[],
-        false,
-    ),
-    kind(
-        "apiextensions.k8s.io",
-        "customresourcedefinitions",
-        "customresourcedefinition",
-        &["crd", "crds"],
-        false,
-    ),
-    kind(
-        "storage.k8s.io",
-        "storageclasses",
-        "storageclass",
-        &["sc"],
-        false,
-    ),
-    kind(
-        "storage.k8s.io",
-        "volumeattachments",
-        "volumeattachment",
-        &[],
-        false,
-    ),
-    kind("storage.k8s.io", "csidrivers", "csidriver", &[], false),
-    kind("storage.k8s.io", "csinodes", "csinode", &[], false),
-    kind(
-        "discovery.k8s.io",
-        "endpointslices",
-        "endpointslice",
-        &[],
-        true,
-    ),
-    kind("coordination.k8s.io", "leases", "lease", &[], true),
-    kind(
-        "scheduling.k8s.io",
-        "priorityclasses",
-        "priorityclass",
-        &["pc"],
-        false,
-    ),
-    kind("node.k8s.io", "runtimeclasses", "runtimeclass", &[], false),
-    kind(
-        "certificates.k8s.io",
-        "certificatesigningrequests",
-        "certificatesigningrequest",
-        &["csr"],
-        false,
-    ),
-    kind(
-        "admissionregistration.k8s.io",
-        "validatingwebhookconfigurations",
-        "validatingwebhookconfiguration",
-        &[],
-        false,
-    ),
-    kind(
-        "admissionregistration.k8s.io",
-        "mutatingwebhookconfigurations",
-        "mutatingwebhookconfiguration",
-        &[],
-        false,
-    ),
-    kind(
-        "apiregistration.k8s.io",
-        "apiservices",
-        "apiservice",
-        &[],
-        false,
-    ),
-];
-
-/// The built-in members of the `all` category, in the order `kubectl get all` prints them.
-pub const ALL_CATEGORY: &[&str] = &[
-    "pods",
-    "replicationcontrollers",
-    "services",
-    "daemonsets",
-    "deployments",
-    "replicasets",
-    "statefulsets",
-    "horizontalpodautoscalers",
-    "cronjobs",
-    "jobs",
-];
-
-fn is_version(v: &str) -> bool {
-    v.strip_prefix('v')
-        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
-}
-
-/// Looks a type up as kubectl users type it: plural, singular (the kind), short name, any
-/// case, optionally qualified as `NAME.GROUP` or `NAME.VERSION.GROUP` (not for the core
-/// group). `None` for anything not in [`KINDS`].
-pub fn lookup(typed: &str) -> Option<&'static Kind> {
-    let t = typed.to_ascii_lowercase();
-    let (name, qual) = match t.split_once('.') {
-        Some((n, q)) => (n, Some(q)),
-        None => (t.as_str(), None),
-    };
-    KINDS.iter().find(|k| {
-        (k.plural == name || k.singular == name || k.short.contains(&name))
-            && match qual {
-                None => true,
-                Some(q) => {
-                    !k.group.is_empty()
-                        && (q == k.group
-                            || q.split_once('.')
-                                .is_some_and(|(v, g)| g == k.group && is_version(v)))
-                }
-            }
-    })
-}
-
-/// The normalized spelling of a resource type: the singular name of a known kind, else the
-/// type as typed in lowercase.
-pub fn normalize_type(typed: &str) -> String {
-    lookup(typed).map_or_else(|| typed.to_lowercase(), |k| k.singular.to_string())
-}
-
-/// A resource type as far as the static table knows it.
-#[derive(Debug, Clone)]
-struct Res {
-    group: Option<String>,
-    resource: String,
-    namespaced: bool,
-}
-
-impl Res {
-    fn of(typed: &str) -> Res {
-        match lookup(typed) {
-            Some(k) => Res::known(k),
-            // Unknown kinds (CRDs) are assumed namespaced: the namespace is then always named.
-            None => Res {
-                group: None,
-                resource: typed.to_string(),
-                namespaced: true,
-            },
-        }
-    }
-
-    fn known(k: &Kind) -> Res {
-        Res {
-            group: Some(k.group.to_string()),
-            resource: k.plural.to_string(),
-            namespaced: k.namespaced,
-        }
-    }
-
-    fn named(plural: &str) -> Res {
-        Res::of(plural)
-    }
-
-    /// The types `typed` stands for: the `all` category expanded, else one.
-    fn expand(typed: &str) -> Vec<Res> {
-        if typed.eq_ignore_ascii_case("all") {
-            ALL_CATEGORY.iter().map(|p| Res::of(p)).collect()
-        } else {
-            vec![Res::of(typed)]
-        }
-    }
-
-    fn req(&self, verb: Verb, ns: Option<&str>, name: Option<&str>) -> PlannedRequest {
-        PlannedRequest {
-            verb,
-            group: self.group.clone(),
-            resource: self.resource.clone(),
-            subresource: None,
-            namespace: if self.namespaced {
-                ns.map(str::to_string)
-            } else {
-                None
-            },
-            name: name.map(str::to_string),
-        }
-    }
-
-    fn sub(&self, verb: Verb, sub: &str, ns: &str, name: &str) -> PlannedRequest {
-        PlannedRequest {
-            subresource: Some(sub.to_string()),
-            ..self.req(verb, Some(ns), Some(name))
-        }
-    }
-}
 
 /// Targets with normalized types, merged by type; names once each, in order.
 fn merge_targets(targets: &[Target]) -> Vec<(String, Vec<String>)> {
@@ -398,10 +80,10 @@ fn target_words(merged: &[(String, Vec<String>)]) -> Vec<String> {
 }
 
 /// The resources of merged targets with their names, `all` expanded, each resource once.
-fn resolved(merged: &[(String, Vec<String>)]) -> Vec<(Res, Vec<String>)> {
-    let mut out: Vec<(Res, Vec<String>)> = Vec::new();
+fn resolved(merged: &[(String, Vec<String>)]) -> Vec<(Resource, Vec<String>)> {
+    let mut out: Vec<(Resource, Vec<String>)> = Vec::new();
     for (t, names) in merged {
-        for r in Res::expand(t) {
+        for r in Resource::expand(t) {
             if !out
                 .iter()
                 .any(|(o, _)| o.group == r.group && o.resource == r.resource)
@@ -424,40 +106,33 @@ const IGNORED_FLAGS: &[&str] = &[
     "quiet",
 ];
 
-fn quote(s: &str) -> String {
-    if s.chars().any(char::is_whitespace) {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    } else {
-        s.to_string()
-    }
-}
-
 /// A plan under construction: the parsed command line, and what its subcommand's
 /// [`crate::registry::PlanFn`] adds (words, flags, whether the namespace is written,
-/// requests).
+/// requests, facts).
 pub struct Builder<'a> {
     p: &'a Parsed,
     /// The namespace the command acts in: `-n`, else the default.
     ns: String,
-    words: Vec<String>,
+    /// The words, requests and facts so far (the flags are added by [`Builder::finish`]).
+    plan: PlanBuilder,
     /// Flags to write besides the parsed ones (name, value; `None` for a true boolean).
     extra: Vec<(String, Option<String>)>,
     /// Whether `--namespace=NS` is written.
     namespaced: bool,
-    requests: Vec<PlannedRequest>,
 }
 
 impl<'a> Builder<'a> {
     /// A plan of `p` acting in `-n` or else `default_namespace`, with the subcommand as its
     /// first word.
     pub fn new(p: &'a Parsed, default_namespace: &str) -> Builder<'a> {
+        let mut plan = PlanBuilder::new(FAMILY);
+        plan.word(p.sub.clone());
         Builder {
             p,
             ns: p.namespace().unwrap_or(default_namespace).to_string(),
-            words: vec![p.sub.clone()],
+            plan,
             extra: Vec::new(),
             namespaced: false,
-            requests: Vec::new(),
         }
     }
 
@@ -469,8 +144,9 @@ impl<'a> Builder<'a> {
         Ok(DryRun::from(self.p).map_err(failure)? == DryRun::Client)
     }
 
-    /// The flags, sorted by name, each as `--name[=value]`.
-    fn flags(&self) -> Vec<String> {
+    /// The flags to write besides the namespace, each as (long name, value; `None` for a true
+    /// boolean): the parsed ones as kubectl reads them, then the extra ones.
+    fn flags(&self) -> Vec<(String, Option<String>)> {
         let mut flags: Vec<(String, Option<String>)> = Vec::new();
         for (i, (name, given)) in self.p.flags.iter().enumerate() {
             let name = *name;
@@ -513,44 +189,27 @@ impl<'a> Builder<'a> {
             flags.push((name.to_string(), value));
         }
         flags.extend(self.extra.iter().cloned());
-        if self.namespaced {
-            flags.push(("namespace".into(), Some(self.ns.clone())));
-        }
-        // A stable sort: the values of a repeated flag stay in the order given.
-        flags.sort_by(|a, b| a.0.cmp(&b.0));
         flags
-            .into_iter()
-            .map(|(n, v)| match v {
-                None => format!("--{n}"),
-                Some(v) => format!("--{n}={}", quote(&v)),
-            })
-            .collect()
     }
 
-    /// The plan: `kubectl`, the words, then the flags sorted by name (see [`crate::plan`]).
-    pub fn finish(self) -> Plan {
-        let mut parts = vec![FAMILY.to_string()];
-        parts.extend(self.words.iter().map(|w| quote(w)));
-        parts.extend(self.flags());
-        let facts =
-            if self.words.len() >= 2 && self.words[0] == "rollout" && self.words[1] == "undo" {
-                vec![ROLLOUT_UNDO.to_string()]
-            } else {
-                Vec::new()
-            };
-        Plan {
-            family: FAMILY.into(),
-            command: parts.join(" "),
-            requests: self.requests,
-            facts,
+    /// The plan: `kubectl`, the words, then the flags (and the namespace, when the command
+    /// acts in one) sorted by name, as [`PlanBuilder::finish`] writes them (see
+    /// [`crate::plan`]).
+    pub fn finish(mut self) -> Plan {
+        for (name, value) in self.flags() {
+            self.plan.flag(name, value);
         }
+        if self.namespaced {
+            self.plan.namespace(self.ns.clone());
+        }
+        self.plan.finish()
     }
 
     /// `get` and `describe`: a list per type without names, a get per name.
     pub fn get_like(&mut self, describe: bool) -> Result<(), CallError> {
         let targets = targets::parse_targets(&self.p.args).map_err(CallError::InvalidArguments)?;
         let merged = merge_targets(&targets);
-        self.words.extend(target_words(&merged));
+        self.plan.words(target_words(&merged));
         let all_ns = self.all_ns();
         let show_events = self.p.value("show-events") != Some("false");
         let ns = self.ns.clone();
@@ -559,12 +218,12 @@ impl<'a> Builder<'a> {
             self.namespaced |= res.namespaced && !across;
             if names.is_empty() {
                 let list_ns = (!across).then_some(ns.as_str());
-                self.requests.push(res.req(Verb::List, list_ns, None));
+                self.plan.request(res.request(Verb::List, list_ns, None));
                 continue;
             }
             for name in &names {
-                self.requests
-                    .push(res.req(Verb::Get, Some(&ns), Some(name)));
+                self.plan
+                    .request(res.request(Verb::Get, Some(&ns), Some(name)));
                 if describe {
                     self.describe_follow_ups(&res, name, show_events);
                 }
@@ -574,33 +233,39 @@ impl<'a> Builder<'a> {
     }
 
     /// What `describe` reads about one object besides the object (`commands::describe`).
-    fn describe_follow_ups(&mut self, res: &Res, name: &str, show_events: bool) {
+    fn describe_follow_ups(&mut self, res: &Resource, name: &str, show_events: bool) {
         let ns = self.ns.clone();
         let group = res.group.as_deref();
         match (group, res.resource.as_str()) {
             (Some("apps"), "deployments") => {
-                self.requests
-                    .push(Res::named("replicasets").req(Verb::List, Some(&ns), None));
+                self.plan
+                    .request(Resource::of("replicasets").request(Verb::List, Some(&ns), None));
             }
             (Some(""), "services") => {
-                self.requests
-                    .push(Res::named("endpointslices").req(Verb::List, Some(&ns), None));
+                self.plan.request(Resource::of("endpointslices").request(
+                    Verb::List,
+                    Some(&ns),
+                    None,
+                ));
             }
             (Some(""), "nodes") => {
-                self.requests
-                    .push(Res::named("pods").req(Verb::List, None, None));
+                self.plan
+                    .request(Resource::of("pods").request(Verb::List, None, None));
             }
             (Some(""), "namespaces") => {
-                self.requests
-                    .push(Res::named("resourcequotas").req(Verb::List, Some(name), None));
+                self.plan.request(Resource::of("resourcequotas").request(
+                    Verb::List,
+                    Some(name),
+                    None,
+                ));
             }
             (Some(""), "secrets") => return,
             _ => {}
         }
         if show_events {
             let events_ns = res.namespaced.then_some(ns.as_str());
-            self.requests
-                .push(Res::named("events").req(Verb::List, events_ns, None));
+            self.plan
+                .request(Resource::of("events").request(Verb::List, events_ns, None));
         }
     }
 
@@ -608,7 +273,7 @@ impl<'a> Builder<'a> {
     pub fn delete(&mut self) -> Result<(), CallError> {
         let targets = targets::parse_targets(&self.p.args).map_err(CallError::InvalidArguments)?;
         let merged = merge_targets(&targets);
-        self.words.extend(target_words(&merged));
+        self.plan.words(target_words(&merged));
         let dry_client = self.dry_client()?;
         let ns = self.ns.clone();
         for (res, names) in resolved(&merged) {
@@ -617,8 +282,8 @@ impl<'a> Builder<'a> {
                 continue;
             }
             for name in &names {
-                self.requests
-                    .push(res.req(Verb::Delete, Some(&ns), Some(name)));
+                self.plan
+                    .request(res.request(Verb::Delete, Some(&ns), Some(name)));
             }
         }
         Ok(())
@@ -629,7 +294,7 @@ impl<'a> Builder<'a> {
     pub fn scale(&mut self) -> Result<(), CallError> {
         let targets = targets::parse_targets(&self.p.args).map_err(CallError::InvalidArguments)?;
         let merged = merge_targets(&targets);
-        self.words.extend(target_words(&merged));
+        self.plan.words(target_words(&merged));
         let dry_client = self.dry_client()?;
         let precondition = self
             .p
@@ -641,10 +306,12 @@ impl<'a> Builder<'a> {
             self.namespaced |= res.namespaced;
             for name in &names {
                 if precondition {
-                    self.requests.push(res.sub(Verb::Get, "scale", &ns, name));
+                    self.plan
+                        .request(res.subresource(Verb::Get, "scale", &ns, name));
                 }
                 if !dry_client {
-                    self.requests.push(res.sub(Verb::Patch, "scale", &ns, name));
+                    self.plan
+                        .request(res.subresource(Verb::Patch, "scale", &ns, name));
                 }
             }
         }
@@ -659,10 +326,13 @@ impl<'a> Builder<'a> {
             self.namespaced = true;
             return Ok(());
         };
-        self.words.push(action.clone());
+        self.plan.word(action.clone());
+        if action == "undo" {
+            self.plan.fact(ROLLOUT_UNDO);
+        }
         let targets = targets::parse_targets(rest).map_err(CallError::InvalidArguments)?;
         let merged = merge_targets(&targets);
-        self.words.extend(target_words(&merged));
+        self.plan.words(target_words(&merged));
         let writes = matches!(action.as_str(), "restart" | "pause" | "resume" | "undo")
             && !self.dry_client()?;
         let ns = self.ns.clone();
@@ -672,16 +342,19 @@ impl<'a> Builder<'a> {
             for name in &names {
                 let history = matches!(action.as_str(), "history" | "undo");
                 if action == "status" || history {
-                    self.requests
-                        .push(res.req(Verb::Get, Some(&ns), Some(name)));
+                    self.plan
+                        .request(res.request(Verb::Get, Some(&ns), Some(name)));
                 }
                 if history {
-                    self.requests
-                        .push(Res::named("replicasets").req(Verb::List, Some(&ns), None));
+                    self.plan.request(Resource::of("replicasets").request(
+                        Verb::List,
+                        Some(&ns),
+                        None,
+                    ));
                 }
                 if writes {
-                    self.requests
-                        .push(res.req(Verb::Patch, Some(&ns), Some(name)));
+                    self.plan
+                        .request(res.request(Verb::Patch, Some(&ns), Some(name)));
                 }
             }
         }
@@ -699,39 +372,42 @@ impl<'a> Builder<'a> {
             Some(("pod" | "pods" | "po", n)) => n.to_string(),
             Some((t, n)) => {
                 // Refused by the call (only pods); written as typed.
-                self.words.extend([normalize_type(t), n.to_string()]);
-                self.words.extend(self.p.args[1..].iter().cloned());
+                self.plan.words([normalize_type(t), n.to_string()]);
+                self.plan.words(self.p.args[1..].iter().cloned());
                 return Ok(());
             }
             None => first.clone(),
         };
         targets::validate_name(&pod).map_err(CallError::InvalidArguments)?;
-        self.words.extend(["pod".to_string(), pod.clone()]);
+        self.plan.words(["pod".to_string(), pod.clone()]);
         let container = self.p.value("container").map(str::to_string);
         match self.p.args.get(1) {
             Some(c) if container.is_none() && self.p.args.len() == 2 => {
                 self.extra.push(("container".into(), Some(c.clone())));
             }
-            _ => self.words.extend(self.p.args.iter().skip(1).cloned()),
+            _ => {
+                self.plan.words(self.p.args.iter().skip(1).cloned());
+            }
         }
         let named = container.is_some() || self.p.args.len() == 2;
-        let pods = Res::named("pods");
+        let pods = Resource::of("pods");
         let ns = self.ns.clone();
         if self.p.bool("all-containers") || !named {
-            self.requests
-                .push(pods.req(Verb::Get, Some(&ns), Some(&pod)));
+            self.plan
+                .request(pods.request(Verb::Get, Some(&ns), Some(&pod)));
         }
-        self.requests.push(pods.sub(Verb::Get, "log", &ns, &pod));
+        self.plan
+            .request(pods.subresource(Verb::Get, "log", &ns, &pod));
         Ok(())
     }
 
     /// `events`: a list of events in the namespace, or across all namespaces with `-A`.
     pub fn events(&mut self) -> Result<(), CallError> {
-        self.words.extend(self.p.args.iter().cloned());
+        self.plan.words(self.p.args.iter().cloned());
         let across = self.all_ns();
         self.namespaced = !across;
         let ns = self.ns.clone();
-        self.requests.push(Res::named("events").req(
+        self.plan.request(Resource::of("events").request(
             Verb::List,
             (!across).then_some(ns.as_str()),
             None,
@@ -741,7 +417,7 @@ impl<'a> Builder<'a> {
 
     /// `apply -f -`: a server-side apply patch per object of the manifest.
     pub fn apply(&mut self, manifest: Option<&str>) -> Result<(), CallError> {
-        self.words.extend(self.p.args.iter().cloned());
+        self.plan.words(self.p.args.iter().cloned());
         self.manifest(manifest, Verb::Patch)
     }
 
@@ -773,18 +449,14 @@ impl<'a> Builder<'a> {
                 continue;
             }
             let (group, _) = apply::split_api_version(&av);
-            let lower = kind.to_ascii_lowercase();
-            let res = KINDS
-                .iter()
-                .find(|k| k.group == group && k.singular == lower)
-                .map_or_else(
-                    || Res {
-                        group: Some(group.to_string()),
-                        resource: kind.clone(),
-                        namespaced: true,
-                    },
-                    Res::known,
-                );
+            let res = kinds::by_kind(group, &kind).map_or_else(
+                || Resource {
+                    group: Some(group.to_string()),
+                    resource: kind.clone(),
+                    namespaced: true,
+                },
+                Resource::known,
+            );
             let doc_ns = field(&["metadata", "namespace"]);
             let ns = if doc_ns.is_empty() {
                 self.ns.clone()
@@ -793,7 +465,7 @@ impl<'a> Builder<'a> {
             };
             // A create is a POST to the collection: no name.
             let name = (verb != Verb::Create).then_some(name.as_str());
-            self.requests.push(res.req(verb, Some(&ns), name));
+            self.plan.request(res.request(verb, Some(&ns), name));
         }
         Ok(())
     }
@@ -803,7 +475,7 @@ impl<'a> Builder<'a> {
     pub fn create(&mut self, manifest: Option<&str>) -> Result<(), CallError> {
         let p = self.p;
         if p.given("filename") || (p.args.is_empty() && manifest.is_some()) {
-            self.words.extend(p.args.iter().cloned());
+            self.plan.words(p.args.iter().cloned());
             return self.manifest(manifest, Verb::Create);
         }
         self.generic();
@@ -816,28 +488,29 @@ impl<'a> Builder<'a> {
             "job" => "jobs",
             _ => return Ok(()),
         };
-        let res = Res::named(plural);
+        let res = Resource::of(plural);
         self.namespaced = res.namespaced;
         let ns = self.ns.clone();
         if what == "job"
             && let Some((t, n)) = p.value("from").and_then(|f| f.split_once('/'))
             && normalize_type(t) == "cronjob"
         {
-            self.requests
-                .push(Res::named("cronjobs").req(Verb::Get, Some(&ns), Some(n)));
+            self.plan
+                .request(Resource::of("cronjobs").request(Verb::Get, Some(&ns), Some(n)));
         }
         if !self.dry_client()? {
-            self.requests.push(res.req(Verb::Create, Some(&ns), None));
+            self.plan
+                .request(res.request(Verb::Create, Some(&ns), None));
         }
         Ok(())
     }
 
     /// Targets as `TYPE NAME...` / `TYPE/NAME...`: written normalized, the namespace written
     /// when one of them is namespaced (or unknown); the resources with their names.
-    fn targets(&mut self, args: &[String]) -> Result<Vec<(Res, Vec<String>)>, CallError> {
+    fn targets(&mut self, args: &[String]) -> Result<Vec<(Resource, Vec<String>)>, CallError> {
         let targets = targets::parse_targets(args).map_err(CallError::InvalidArguments)?;
         let merged = merge_targets(&targets);
-        self.words.extend(target_words(&merged));
+        self.plan.words(target_words(&merged));
         let resolved = resolved(&merged);
         self.namespaced |= resolved.iter().any(|(r, _)| r.namespaced);
         Ok(resolved)
@@ -856,9 +529,9 @@ impl<'a> Builder<'a> {
                     if verb == Verb::Patch && dry_client {
                         continue;
                     }
-                    let mut r = res.req(verb, Some(&ns), Some(name));
+                    let mut r = res.request(verb, Some(&ns), Some(name));
                     r.subresource = sub.map(str::to_string);
-                    self.requests.push(r);
+                    self.plan.request(r);
                 }
             }
         }
@@ -872,24 +545,24 @@ impl<'a> Builder<'a> {
         let p = self.p;
         let (resources, pairs) = label::split_pairs(&p.args[skip..], what).map_err(failure)?;
         let resolved = self.targets(&resources)?;
-        self.words.extend(pairs.iter().map(|s| s.to_string()));
+        self.plan.words(pairs.iter().map(|s| s.to_string()));
         let dry_client = self.dry_client()?;
         let ns = self.ns.clone();
         let mut patches = Vec::new();
         for (res, names) in resolved {
             if p.value("selector").is_some() {
-                self.requests.push(res.req(Verb::List, Some(&ns), None));
+                self.plan.request(res.request(Verb::List, Some(&ns), None));
                 continue;
             }
             for name in &names {
-                self.requests
-                    .push(res.req(Verb::Get, Some(&ns), Some(name)));
+                self.plan
+                    .request(res.request(Verb::Get, Some(&ns), Some(name)));
                 if !dry_client {
-                    patches.push(res.req(Verb::Patch, Some(&ns), Some(name)));
+                    patches.push(res.request(Verb::Patch, Some(&ns), Some(name)));
                 }
             }
         }
-        self.requests.extend(patches);
+        self.plan.requests(patches);
         Ok(())
     }
 
@@ -901,13 +574,13 @@ impl<'a> Builder<'a> {
         let ns = self.ns.clone();
         for (res, names) in resolved {
             for name in &names {
-                self.requests
-                    .push(res.req(Verb::Get, Some(&ns), Some(name)));
+                self.plan
+                    .request(res.request(Verb::Get, Some(&ns), Some(name)));
             }
         }
         if !self.dry_client()? {
-            self.requests
-                .push(Res::named(creates).req(Verb::Create, Some(&ns), None));
+            self.plan
+                .request(Resource::of(creates).request(Verb::Create, Some(&ns), None));
         }
         Ok(())
     }
@@ -917,20 +590,20 @@ impl<'a> Builder<'a> {
     /// evictions depend on them).
     pub fn nodes(&mut self) -> Result<(), CallError> {
         let dry_client = self.dry_client()?;
-        let nodes = Res::named("nodes");
+        let nodes = Resource::of("nodes");
         for a in &self.p.args {
             let n = a
                 .strip_prefix("node/")
                 .or_else(|| a.strip_prefix("nodes/"))
                 .unwrap_or(a);
-            self.words.push(n.to_string());
-            self.requests.push(nodes.req(Verb::Get, None, Some(n)));
+            self.plan.word(n.to_string());
+            self.plan.request(nodes.request(Verb::Get, None, Some(n)));
             if !dry_client {
-                self.requests.push(nodes.req(Verb::Patch, None, Some(n)));
+                self.plan.request(nodes.request(Verb::Patch, None, Some(n)));
             }
             if self.p.sub == "drain" {
-                self.requests
-                    .push(Res::named("pods").req(Verb::List, None, None));
+                self.plan
+                    .request(Resource::of("pods").request(Verb::List, None, None));
             }
         }
         Ok(())
@@ -943,11 +616,11 @@ impl<'a> Builder<'a> {
         let ns = self.ns.clone();
         for (res, names) in resolved {
             if self.p.value("selector").is_some() {
-                self.requests.push(res.req(Verb::List, Some(&ns), None));
+                self.plan.request(res.request(Verb::List, Some(&ns), None));
             }
             for name in &names {
-                self.requests
-                    .push(res.req(Verb::Get, Some(&ns), Some(name)));
+                self.plan
+                    .request(res.request(Verb::Get, Some(&ns), Some(name)));
             }
         }
         Ok(())
@@ -958,7 +631,7 @@ impl<'a> Builder<'a> {
     pub fn top(&mut self) -> Result<(), CallError> {
         self.generic();
         let name = self.p.args.get(1).map(String::as_str);
-        let metrics = |plural: &str, namespaced: bool| Res {
+        let metrics = |plural: &str, namespaced: bool| Resource {
             group: Some("metrics.k8s.io".into()),
             resource: plural.into(),
             namespaced,
@@ -973,14 +646,14 @@ impl<'a> Builder<'a> {
             Some("pod" | "pods" | "po") => {
                 let across = self.all_ns() && name.is_none();
                 let ns = (!across).then_some(ns.as_str());
-                self.requests
-                    .push(metrics("pods", true).req(verb, ns, name));
+                self.plan
+                    .request(metrics("pods", true).request(verb, ns, name));
             }
             Some("node" | "nodes" | "no") => {
-                self.requests
-                    .push(metrics("nodes", false).req(verb, None, name));
-                self.requests
-                    .push(Res::named("nodes").req(verb, None, name));
+                self.plan
+                    .request(metrics("nodes", false).request(verb, None, name));
+                self.plan
+                    .request(Resource::of("nodes").request(verb, None, name));
             }
             _ => {}
         }
@@ -992,11 +665,11 @@ impl<'a> Builder<'a> {
         let args = &self.p.args;
         let target = match args.as_slice() {
             [sub, verb, rest @ ..] if sub == "can-i" => {
-                self.words.extend([sub.clone(), verb.clone()]);
+                self.plan.words([sub.clone(), verb.clone()]);
                 rest
             }
             _ => {
-                self.words.extend(args.iter().cloned());
+                self.plan.words(args.iter().cloned());
                 self.namespaced = !self.all_ns();
                 return Ok(());
             }
@@ -1013,11 +686,11 @@ impl<'a> Builder<'a> {
             },
             [] => ("", Vec::new()),
         };
-        let namespaced = ty == "*" || ty.is_empty() || Res::of(ty).namespaced;
+        let namespaced = ty == "*" || ty.is_empty() || Resource::of(ty).namespaced;
         if !ty.is_empty() {
-            self.words.push(normalize_type(ty));
+            self.plan.word(normalize_type(ty));
         }
-        self.words.extend(names);
+        self.plan.words(names);
         self.namespaced = namespaced && !self.all_ns();
         Ok(())
     }
@@ -1026,7 +699,7 @@ impl<'a> Builder<'a> {
     /// subcommands (refused by the call) as [`Builder::generic`].
     pub fn set(&mut self) -> Result<(), CallError> {
         if self.p.args.first().is_some_and(|a| a == "image") {
-            self.words.push("image".into());
+            self.plan.word("image");
             self.update(1, "container image")
         } else {
             self.generic();
@@ -1037,15 +710,15 @@ impl<'a> Builder<'a> {
     /// The arguments as typed, no requests: discovery (`api-resources`, `api-versions`),
     /// `version`, `config` and `cluster-info`.
     pub fn as_typed(&mut self) -> Result<(), CallError> {
-        self.words.extend(self.p.args.iter().cloned());
+        self.plan.words(self.p.args.iter().cloned());
         Ok(())
     }
 
     /// `explain TYPE[.FIELD...]`: each argument with its type normalized, the field path as
     /// typed; no requests (explain reads the OpenAPI document only, like discovery).
     pub fn explain(&mut self) -> Result<(), CallError> {
-        self.words
-            .extend(self.p.args.iter().map(|a| explain_target(a)));
+        self.plan
+            .words(self.p.args.iter().map(|a| explain_target(a)));
         Ok(())
     }
 
@@ -1058,21 +731,21 @@ impl<'a> Builder<'a> {
     pub fn generic(&mut self) {
         let sub = self.p.sub.as_str();
         let node_names = matches!(sub, "cordon" | "uncordon" | "drain");
-        let mut types: Vec<Res> = Vec::new();
+        let mut types: Vec<Resource> = Vec::new();
         for (i, a) in self.p.args.iter().enumerate() {
             if node_names {
-                self.words.push(a.clone());
+                self.plan.word(a.clone());
             } else if let Some((t, n)) = a.split_once('/')
                 && lookup(t).is_some()
             {
-                types.push(Res::of(t));
-                self.words.extend([normalize_type(t), n.to_string()]);
+                types.push(Resource::of(t));
+                self.plan.words([normalize_type(t), n.to_string()]);
             } else if i == 0 && a.split(',').all(|t| lookup(t).is_some()) {
-                types.extend(a.split(',').map(Res::of));
+                types.extend(a.split(',').map(Resource::of));
                 let names: Vec<String> = a.split(',').map(normalize_type).collect();
-                self.words.push(names.join(","));
+                self.plan.word(names.join(","));
             } else {
-                self.words.push(a.clone());
+                self.plan.word(a.clone());
             }
         }
         self.namespaced = !node_names
