@@ -52,7 +52,10 @@ pub fn line_hash(line: &[u8]) -> String {
 /// The MCP client a record belongs to, from its `initialize` request (`clientInfo`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClientInfo {
+    /// The client's `clientInfo.name` as it sent it in `initialize` (MCP spec, "Lifecycle"),
+    /// e.g. `claude-code`; not verified.
     pub name: String,
+    /// The client's `clientInfo.version`, free-form text as the client sent it.
     pub version: String,
 }
 
@@ -60,25 +63,56 @@ pub struct ClientInfo {
 /// `prev_hash` are filled in by [`AuditLog::write`].
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Record {
+    /// Position of the record in its file: 1 for the first line, then one more per line.
+    /// Set by [`AuditLog::write`]; it only helps [`verify_file`] tell a removed record from a
+    /// changed one.
     pub seq: u64,
+    /// `sha256:<64 lowercase hex digits>` of the previous line's exact bytes ([`line_hash`]),
+    /// or [`GENESIS_HASH`] on the first line of a file. Set by [`AuditLog::write`].
     pub prev_hash: String,
+    /// When the record was built, RFC 3339 in UTC (e.g. `2025-01-31T09:30:00.123456789Z`);
+    /// empty if the clock could not be formatted.
     pub time: String,
+    /// `tool_call` (one per MCP `tools/call`) or `capability` (one per capability decision).
     pub kind: &'static str,
+    /// The id of the MCP request (`tools/call`, `resources/read`) the record belongs to, as
+    /// text: a numeric JSON-RPC id is written in decimal.
     pub request_id: String,
+    /// The MCP client, from its `initialize` request; `None` when it sent no `clientInfo`.
     pub client: Option<ClientInfo>,
+    /// The tool called, as `tools/list` names it; `resource:<uri>` for the host's resource
+    /// reads.
     pub tool: String,
+    /// The manifest name of the plugin serving the tool; `host` for the host's resource
+    /// reads, empty when no plugin serves the tool.
     pub plugin: String,
+    /// `sha256:<hex>` of the serving plugin's component file
+    /// ([`crate::plugins::runtime::digest`]); empty when no plugin is involved.
     pub digest: String,
+    /// Tool-call records only: the call's JSON arguments as [`redact_arguments`] left them.
+    /// `None` on capability records.
     pub arguments: Option<Value>,
+    /// Capability records only: the capability function decided on (`kube.send`,
+    /// `kube.can-i`, `kube.resolve`, `kube.api-resources`, `kube.server-version`,
+    /// `kube.openapi-schema`, `process.run`). `None` on tool-call records.
     pub capability: Option<&'static str>,
     /// What a capability record is about; its fields are written at the top level of the
     /// record, after a `subject` key naming the variant (`kube`, `discovery`,
     /// `resource-read`, `process`). `None` on tool-call records.
     #[serde(flatten)]
     pub subject: Option<Subject>,
+    /// The gate's verdict on a capability record: `allow`, `confirm` or `deny` (see
+    /// [`crate::policy::Decision`]). `None` on tool-call records.
     pub decision: Option<&'static str>,
+    /// The id of the rule behind `decision`: a policy rule id, or one of the host's own
+    /// (`grant.kube`, `grant.kube.not-granted`, `grant.process.not-granted`,
+    /// `host.resources`, ...).
     pub rule: Option<String>,
+    /// Why, in a sentence for a person: the policy's reason for a deny or a confirm, or the
+    /// RBAC authorizer's reason for a denial.
     pub reason: Option<String>,
+    /// The SelfSubjectAccessReview pre-check ([`crate::rbac`]): `allowed`, `denied`,
+    /// `skipped` (checks off) or `error` (the review failed). `None` when no check was made.
     pub rbac: Option<&'static str>,
     /// The effects the gate found in the server-side dry run (`scale-to-zero`,
     /// `garbage-collector-delete`, `eviction`, `api-interception`, `kube-system-write`), when
@@ -90,7 +124,13 @@ pub struct Record {
     pub confirmation: Option<String>,
     /// The call's declared normalized command (WIT `call-plan.command`), on tool calls.
     pub command: Option<String>,
+    /// Wall-clock time of the call or decision, in milliseconds (fractional); `0` for a call
+    /// refused before it ran.
     pub duration_ms: f64,
+    /// How it ended. Tool calls: `ok`, `tool-error`, `failed`, `denied`, `timeout`,
+    /// `out-of-memory`, `overloaded`, `cancelled`, `trap`, `input-required`,
+    /// `invalid-arguments`, `unknown-tool`, `not-confirmed`, ... Capability requests: `ok`,
+    /// `api-error <HTTP status>`, `denied`, `forbidden`, `transport-error`, `abandoned`, ...
     pub outcome: String,
 }
 
@@ -103,11 +143,18 @@ fn now_rfc3339() -> String {
 /// Who is calling: the request, MCP client, tool and plugin a record belongs to.
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
+    /// The id of the MCP request (`tools/call`, `resources/read`), as text (a numeric
+    /// JSON-RPC id in decimal).
     pub request_id: String,
     /// `None` when the client sent no `initialize` info (or for host-internal calls).
     pub client: Option<ClientInfo>,
+    /// The tool called, as `tools/list` names it; `resource:<uri>` for the host's resource
+    /// reads.
     pub tool: String,
+    /// The manifest name of the plugin serving the tool; `host` for the host's resource
+    /// reads, empty when no plugin serves the tool.
     pub plugin: String,
+    /// `sha256:<hex>` of the serving plugin's component file; empty when none.
     pub digest: String,
 }
 
@@ -506,6 +553,7 @@ pub enum ProblemKind {
 pub struct Problem {
     /// 1-based line number of the record the problem is attributed to.
     pub line: usize,
+    /// What is wrong at `line`; serialized in kebab-case (`missing-prev-hash`, ...).
     pub kind: ProblemKind,
     /// One sentence starting with `line N: `.
     pub message: String,

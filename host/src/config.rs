@@ -52,25 +52,57 @@ pub const DEFAULT_MAX_CAPABILITY_CALLS: u32 = 500;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    /// `context`: the kubeconfig context to use; `K8S_CONTEXT` wins. Absent: the
+    /// kubeconfig's current context.
     pub context: Option<String>,
+    /// `namespace`: the default namespace for requests that name none; `K8S_NAMESPACE` wins.
+    /// Absent: the context's namespace.
     pub namespace: Option<String>,
+    /// `timeout_secs`: longest a tool call may run, in seconds (at least 1);
+    /// `K8S_MCP_TIMEOUT` wins. Absent: [`DEFAULT_TIMEOUT_SECS`].
     pub timeout_secs: Option<u64>,
+    /// `max_output`: the answer budget, in characters (at least 1); `K8S_MCP_MAX_OUTPUT`
+    /// wins. Absent: [`DEFAULT_MAX_OUTPUT`].
     pub max_output: Option<usize>,
+    /// `audit_log`: the audit log file (JSON lines, appended); `--audit-log` and
+    /// `KUBE_AI_PROXY_AUDIT_LOG` win. Absent: [`default_audit_log`].
     pub audit_log: Option<PathBuf>,
+    /// `plugin_dirs`: directories whose `*.wasm` files are loaded, after those of
+    /// `--plugin-dir` and `KUBE_AI_PROXY_PLUGIN_DIR`. When all three name none,
+    /// [`default_plugin_dirs`] (unless `--no-default-plugins`).
     #[serde(default)]
     pub plugin_dirs: Vec<PathBuf>,
+    /// `plugins`: plugin files loaded after the directories, after those of `--plugin`.
     #[serde(default)]
     pub plugins: Vec<PathBuf>,
+    /// `memory_limit_mib`: the linear-memory limit of one plugin call, in MiB. Absent:
+    /// [`DEFAULT_MEMORY_LIMIT_MIB`].
     pub memory_limit_mib: Option<u64>,
+    /// `memory_budget_mib`: the linear-memory budget of all concurrent plugin calls
+    /// together, in MiB, raised to at least the per-call limit. Absent:
+    /// [`DEFAULT_MEMORY_BUDGET_MIB`].
     pub memory_budget_mib: Option<u64>,
+    /// `rbac_check`: whether every Kubernetes request is pre-checked with a
+    /// SelfSubjectAccessReview. Absent: `true`.
     pub rbac_check: Option<bool>,
+    /// `rbac_cache_secs`: how long an access review answer is reused, in seconds (0 reuses
+    /// none). Absent: [`DEFAULT_RBAC_CACHE_SECS`].
     pub rbac_cache_secs: Option<u64>,
+    /// `max_capability_calls`: the most capability calls one tool call may make. Absent:
+    /// [`DEFAULT_MAX_CAPABILITY_CALLS`].
     pub max_capability_calls: Option<u32>,
+    /// `confirm_timeout_secs`: how long a confirmation waits for a person's answer, in
+    /// seconds (at least 1); `K8S_MCP_CONFIRM_TIMEOUT` wins. Absent: 120.
     pub confirm_timeout_secs: Option<u64>,
     /// Policy file (YAML; see [`crate::policy::file`]). `--policy` and
     /// `K8S_MCP_SECURITY_CONFIG` win.
     pub policy: Option<PathBuf>,
+    /// `[impersonate]`: act as another user and groups (Kubernetes user impersonation, the
+    /// `Impersonate-User`/`Impersonate-Group` headers). Absent: the kubeconfig's identity.
     pub impersonate: Option<Impersonate>,
+    /// `[grants.NAME]`: what each plugin, keyed by manifest name, may use. An entry replaces
+    /// the built-in [`default_grants`] entry of that plugin; a plugin named in neither gets
+    /// nothing.
     #[serde(default)]
     pub grants: BTreeMap<String, Grant>,
 }

@@ -136,7 +136,11 @@ pub enum Channel {
     Unavailable(String),
     /// `elicitation/create` on the session.
     Elicitation {
+        /// The rmcp peer of the client's session, through which the request is sent.
         peer: Peer<RoleServer>,
+        /// How long to wait for the person's answer ([`Confirmer::timeout`], from
+        /// `confirm_timeout_secs` / `K8S_MCP_CONFIRM_TIMEOUT`); past it the answer is
+        /// [`Answer::Failed`].
         timeout: Duration,
     },
     /// `InputRequiredResult` and a retry (protocol 2026-07-28).

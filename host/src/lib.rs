@@ -11,6 +11,7 @@
 //! modules never clash with the crate's own name.
 
 #![deny(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod audit;
 pub mod bounds;

@@ -3,6 +3,7 @@
 //! parses the command line, sets up logging and dispatches.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod cli;
 

@@ -19,6 +19,8 @@ use crate::policy::RequestAttributes;
 /// The answer of one review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
+    /// Whether the authorizer allows the request: the review's `status.allowed`, and not
+    /// `status.denied`.
     pub allowed: bool,
     /// The authorizer's reason, when it gave one.
     pub reason: String,

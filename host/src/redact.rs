@@ -599,6 +599,10 @@ fn is_wordy(t: &str) -> bool {
     covered * 2 > b.len()
 }
 
+/// How every Kubernetes list continue token starts: base64 of `{"v":"meta.k8s.io/v1","rv":`
+/// (apiserver `storage.EncodeContinue`).
+const CONTINUE_TOKEN_PREFIX: &str = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6";
+
 /// Runs of base64 that are key material ([`is_key_material`]), replaced whole (padding
 /// included).
 fn base64_runs(s: &str) -> Option<String> {
@@ -619,7 +623,9 @@ fn base64_runs(s: &str) -> Option<String> {
             continue;
         }
         let run = run.trim_end_matches('.'); // the end of a sentence
-        if !is_key_material(run.trim_end_matches('=')) {
+        // A list's continue token (`metadata.continue`, `--continue=`): base64 of the API
+        // server's `{"v":"meta.k8s.io/v1","rv":…}`, needed to read the next page.
+        if run.starts_with(CONTINUE_TOKEN_PREFIX) || !is_key_material(run.trim_end_matches('=')) {
             continue;
         }
         out.push_str(&s[last..start]);
@@ -1210,8 +1216,8 @@ pub fn json_value(v: &mut Value, secret: bool) -> bool {
                 for field in ["data", "stringData"] {
                     if let Some(Value::Object(d)) = m.get_mut(field) {
                         for val in d.values_mut() {
-                            if val.as_str() != Some(REDACTED) {
-                                *val = Value::String(REDACTED.into());
+                            if !val.as_str().is_some_and(|s| s.starts_with("<redacted")) {
+                                *val = Value::String(secret_value_marker(field, val));
                                 changed = true;
                             }
                         }
@@ -1263,6 +1269,37 @@ pub fn json_value(v: &mut Value, secret: bool) -> bool {
         }
         _ => false,
     }
+}
+
+/// What a Secret's value becomes: `<redacted: N bytes>`, N the value's size as `kubectl
+/// describe secret` prints it (the decoded size of a base64 `data` value, the length of a
+/// `stringData` value), so key names and sizes stay visible and values never do.
+pub fn secret_value_marker(field: &str, val: &Value) -> String {
+    let size = match val.as_str() {
+        Some(s) if field == "data" => {
+            let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+            let pad = clean
+                .iter()
+                .rev()
+                .take_while(|b| **b == b'=')
+                .count()
+                .min(2);
+            (clean.len() / 4 * 3
+                + match clean.len() % 4 {
+                    2 => 1,
+                    3 => 2,
+                    _ => 0,
+                })
+            .saturating_sub(if clean.len().is_multiple_of(4) {
+                pad
+            } else {
+                0
+            })
+        }
+        Some(s) => s.len(),
+        None => 0,
+    };
+    format!("<redacted: {size} bytes>")
 }
 
 /// Everything under a credential collection key (see the module docs): strings and numbers
@@ -1556,7 +1593,22 @@ mod tests {
             s["metadata"]["annotations"][LAST_APPLIED]
                 .as_str()
                 .unwrap()
-                .contains(r#""stringData":{"b":"<redacted>"}"#)
+                .contains(r#""stringData":{"b":"<redacted: 5 bytes>"}"#)
+        );
+        // Values become their size, as `kubectl describe secret` prints it.
+        assert_eq!(s["data"]["a"], "<redacted: 6 bytes>");
+        assert_eq!(s["stringData"]["b"], "<redacted: 1 bytes>");
+        assert_eq!(
+            secret_value_marker("data", &json!("YWJjZA==")),
+            "<redacted: 4 bytes>"
+        );
+        assert_eq!(
+            secret_value_marker("data", &json!("YWJjZGU=")),
+            "<redacted: 5 bytes>"
+        );
+        assert_eq!(
+            secret_value_marker("data", &json!("YWJjZGVm")),
+            "<redacted: 6 bytes>"
         );
         // Items of a list from a `secrets` request carry no kind.
         let body = r#"{"kind":"SecretList","items":[{"data":{"k":"c2VjcmV0"}}]}"#.to_string();
@@ -1954,6 +2006,18 @@ mod tests {
         }
         assert_eq!(r(&format!("x={padded}.")), "x=<redacted>.");
         assert_eq!(r(&format!("a\\n{plain}\\n")), "a\\n<redacted>\\n");
+    }
+
+    #[test]
+    fn continue_tokens_stay_readable() {
+        let token = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MTIzNDUsInN0YXJ0IjoiY20tMDAxMFx1MDAwMCJ9";
+        let note = format!("next page: kubectl get configmaps --limit=10 --continue='{token}'");
+        assert_eq!(r(&note), note);
+        let mut list = json!({"kind": "ConfigMapList", "metadata": {"continue": token}});
+        assert!(!json_value(&mut list, false));
+        // Other base64 key material beside it is still redacted.
+        let key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+        assert!(!r(&format!("{token} {key}")).contains(key));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub const VERSIONS: &[&str] = &["0.1.0", "0.2.0"];
 
 /// Bindings of `kube-ai-proxy:plugin@0.2.0`. The generated code implements wasmtime's
 /// `unsafe` lifting and lowering traits, hence the lint exception.
+// missing_docs: the generated items are documented in `wit/plugin.wit`.
 #[allow(missing_docs, unsafe_code)]
 pub mod latest {
     wasmtime::component::bindgen!({
@@ -32,6 +33,7 @@ pub mod latest {
 }
 
 /// Bindings of the frozen `kube-ai-proxy:plugin@0.1.0`.
+// missing_docs: the generated items are documented in `wit/since_v0.1.0/plugin.wit`.
 #[allow(missing_docs, unsafe_code)]
 pub mod v0_1_0 {
     wasmtime::component::bindgen!({

@@ -36,7 +36,15 @@ pub enum ToolAnswer {
     Result(CallToolResult),
     /// A request needs a person's yes and the client speaks protocol 2026-07-28: answer with
     /// an `InputRequiredResult` for request `digest`, showing `message`.
-    InputRequired { digest: String, message: String },
+    InputRequired {
+        /// The pending request's digest (lowercase hex SHA-256, see
+        /// [`crate::capabilities::kube::preview::request_digest`]), sealed into the
+        /// `requestState` as the request waiting for the answer.
+        digest: String,
+        /// The text shown to the person ([`crate::confirm::message`]): the request, why it
+        /// needs a yes, and the server-side dry run.
+        message: String,
+    },
 }
 
 /// The MCP server handler. Cheap to clone.

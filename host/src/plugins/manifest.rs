@@ -23,11 +23,18 @@ pub const WIT_PACKAGES: &[&str] = &["kube-ai-proxy:plugin@0.1.0", "kube-ai-proxy
 pub struct Manifest {
     /// Unique plugin name: lowercase letters, digits and `-`/`_`; grants are keyed by it.
     pub name: String,
+    /// The plugin's own version, free-form text (e.g. `0.3.1`): shown by `plugins list` and
+    /// `plugins inspect`, never compared by the host (the digest identifies a build).
     pub version: String,
+    /// What the plugin is for, a short text for people (`plugins list`, `plugins inspect`);
+    /// empty when absent.
     #[serde(default)]
     pub description: String,
     /// The WIT package the plugin was built against, e.g. `kube-ai-proxy:plugin@0.1.0`.
     pub wit: String,
+    /// `[capabilities.*]`: what the plugin asks for. A capability not requested here is
+    /// never granted, whatever the operator's grant says (the effective grant is the
+    /// intersection).
     #[serde(default)]
     pub capabilities: RequestedCapabilities,
     /// The tools the plugin declares it serves (`[[tools]]`), so a reviewer can read them

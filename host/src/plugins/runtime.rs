@@ -33,11 +33,17 @@ const STDERR_CAPTURE: usize = 16 * 1024;
 /// One tool as the host serves it.
 #[derive(Debug, Clone)]
 pub struct ToolDef {
+    /// The tool name, as the plugin's `list-tools` returned it and `tools/list` serves it:
+    /// `[A-Za-z0-9_.-]`, at most 128 characters, unique across all loaded plugins.
     pub name: String,
+    /// Human-readable title (the MCP tool `title`); `None` when the plugin gave none.
     pub title: Option<String>,
+    /// What the tool does, for the model (the MCP tool `description`).
     pub description: String,
     /// The JSON Schema of the arguments (a JSON object).
     pub input_schema: serde_json::Map<String, serde_json::Value>,
+    /// The plugin's behaviour hints (WIT `tool.annotations`), served as the MCP tool
+    /// annotations `readOnlyHint`, `destructiveHint`, `idempotentHint`, `openWorldHint`.
     pub annotations: tools::Annotations,
     /// What the host suggests when the answer is cut (WIT `tool.truncation-hint`).
     pub truncation_hint: Option<String>,
@@ -241,7 +247,13 @@ pub enum CallOutcome {
     /// The plugin trapped (a panic, an `unreachable`, a bad memory access...).
     Trap(String),
     /// The policy refused the call's declared command before it ran (seed command rules).
-    Denied { rule: String, reason: String },
+    Denied {
+        /// The refusing rule's id: `regex_rules.<family>[<index>]` or
+        /// `dangerous_commands.<family>` (see [`crate::policy::file::CommandRules::check`]).
+        rule: String,
+        /// Why, in a sentence for the model: the command and the rule it matched.
+        reason: String,
+    },
 }
 
 /// All loaded plugins and the engine that runs them.

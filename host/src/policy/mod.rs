@@ -77,11 +77,24 @@ impl RequestAttributes {
 #[serde(tag = "decision", rename_all = "lowercase")]
 pub enum Decision {
     /// Go ahead; `rule` names the rule that allowed it.
-    Allow { rule: String },
+    Allow {
+        /// The id of the rule that allowed it (`default.allow-read`, an operator rule's id).
+        rule: String,
+    },
     /// Refused; `rule` names the rule, `reason` is for a person.
-    Deny { rule: String, reason: String },
+    Deny {
+        /// The id of the rule that refused it (`default.secret-contents`, `grant.kube.*`, ...).
+        rule: String,
+        /// One sentence for a person: what was asked and why it is refused.
+        reason: String,
+    },
     /// Allowed only after a person says yes (MCP elicitation); `reason` says why it needs one.
-    Confirm { rule: String, reason: String },
+    Confirm {
+        /// The id of the rule that asks (`default.confirm-delete`, an operator rule's id).
+        rule: String,
+        /// One sentence for a person: what was asked and why it needs a yes.
+        reason: String,
+    },
 }
 
 impl Decision {
@@ -117,6 +130,11 @@ pub struct RequestFacts {
     /// Secret values into any caller's denial message. The gate treats it as a `list` of
     /// Secrets in every namespace by the caller (grant, policy and RBAC).
     pub secret_params: bool,
+    /// The request asks for a server-side Table (`output-format::table`; Kubernetes API
+    /// "Receiving resources as Tables"): names, types, key counts. For Secrets this is a
+    /// metadata read, allowed by default (`default.secret-metadata`); a JSON read of a Secret
+    /// is a contents read. Secret values are stripped from every response either way.
+    pub metadata_read: bool,
 }
 
 /// The effect names a policy rule's `effects` may list, with what each means.
@@ -559,16 +577,21 @@ fn decide_policy(input: &GateInput<'_>, what: &str) -> Decision {
         .filter(|rule| rule.effect == Some(Effect::Allow))
         .collect();
     let lifted_by_resource = allows.iter().any(|rule| names_resource(rule, r));
+    let is_secrets = r.group.is_empty() && r.resource == "secrets";
+    // Secrets: metadata yes, data never. A Table read (names, types, key counts; the host
+    // strips values from every Secret response) is allowed by default.
+    let secret_metadata = is_secrets && r.is_read() && input.facts.metadata_read;
     if r.is_read()
         && r.subresource.is_none()
         && p.denied_resources.iter().any(|pat| resource_match(pat, r))
         && !lifted_by_resource
+        && !secret_metadata
     {
-        return if r.group.is_empty() && r.resource == "secrets" {
+        return if is_secrets {
             Decision::deny(
                 "default.secret-contents",
                 format!(
-                    "{what}: reading Secrets is denied by the default policy, so their contents never reach the model (an allow rule naming secrets lifts it)"
+                    "{what}: reading Secrets' contents is denied by the default policy, so their values never reach the model (an allow rule naming secrets lifts it). Names, types, key names and sizes are shown by `get secrets` and `describe secret`"
                 ),
             )
         } else {
@@ -657,7 +680,9 @@ fn decide_policy(input: &GateInput<'_>, what: &str) -> Decision {
         };
     }
     Decision::Allow {
-        rule: if r.is_read() {
+        rule: if secret_metadata && p.denied_resources.iter().any(|pat| resource_match(pat, r)) {
+            "default.secret-metadata".into()
+        } else if r.is_read() {
             "default.allow-read".into()
         } else {
             "default.allow-write".into()

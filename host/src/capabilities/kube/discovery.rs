@@ -11,14 +11,26 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList;
 /// One resource from discovery (an `APIResourceList` entry with its group and version).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceEntry {
+    /// API group (`apps`, `networking.k8s.io`); empty for the core group (`/api/v1`).
     pub group: String,
+    /// The version the entry was read from: the group's preferred version (`v1`, `v1beta1`).
     pub version: String,
+    /// Plural resource name, as in URL paths and RBAC rules (`deployments`). Subresources
+    /// (`pods/log`) are not entries of their own.
     pub resource: String,
+    /// Singular name (`deployment`); the lowercase kind when the API server reports none.
     pub singular: String,
+    /// Kind of the objects (`Deployment`), from `APIResource.kind`.
     pub kind: String,
+    /// Whether the objects live in a namespace (`APIResource.namespaced`); `false` for
+    /// cluster-scoped resources such as `nodes`.
     pub namespaced: bool,
+    /// Verbs the API server supports on the resource, in Kubernetes' spelling (`get`,
+    /// `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`).
     pub verbs: Vec<String>,
+    /// Short names kubectl accepts for the resource (`deploy`, `po`); empty when none.
     pub short_names: Vec<String>,
+    /// Categories the resource belongs to (`all`, as in `kubectl get all`); empty when none.
     pub categories: Vec<String>,
 }
 

@@ -182,6 +182,7 @@ pub fn request_facts(req: &Request, rollout_undo: bool) -> RequestFacts {
         dry_run,
         scale_to_zero,
         rollout_undo,
+        metadata_read: matches!(req.output, crate::wit::kube::OutputFormat::Table),
         ..RequestFacts::default()
     }
 }

@@ -29,10 +29,16 @@ pub const KUBE_VERBS: &[&str] = &[
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct KubeScope {
+    /// Verbs in scope: names from [`KUBE_VERBS`] (WIT spelling) or `*`. Empty (the default
+    /// when the key is absent) allows no verb.
     #[serde(default)]
     pub verbs: Vec<String>,
+    /// Resources in scope: `pods`, `deployments.apps`, `*.apps`, `pods/log` or `*` (see the
+    /// type's docs). Empty allows no resource.
     #[serde(default)]
     pub resources: Vec<String>,
+    /// Namespaces in scope, by name, or `*`, which alone also covers cluster-scoped and
+    /// all-namespaces requests. Empty allows no namespace.
     #[serde(default)]
     pub namespaces: Vec<String>,
 }

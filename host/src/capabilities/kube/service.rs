@@ -62,6 +62,7 @@ pub struct KubeSettings {
 
 /// The connection to one cluster (one kubeconfig context) and its caches.
 pub struct KubeService {
+    /// The kube-rs client for the context (with impersonation headers when configured).
     pub client: kube::Client,
     /// The kubeconfig context in use.
     pub context: String,
@@ -70,8 +71,11 @@ pub struct KubeService {
     pub identity: String,
     /// The default namespace (`K8S_NAMESPACE`, else the context's, else `default`).
     pub default_namespace: String,
+    /// API discovery (`/api`, `/apis`), cached per group; unavailable groups are skipped.
     pub discovery: DiscoveryCache,
+    /// The SelfSubjectAccessReview client and its answer cache.
     pub rbac: Rbac,
+    /// Whether every request is pre-checked with a SelfSubjectAccessReview (`rbac_check`).
     pub rbac_check: bool,
 }
 
