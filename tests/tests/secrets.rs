@@ -8,10 +8,11 @@
 //! `kap-demo/canary-app` with credential env vars, Event `kap-demo/canary-event`, and the
 //! canary pod's log `tests/cluster/logs/canary.log` (KWOK ClusterLogs rule `kap-canary-logs`).
 //!
-//! The default policy denies reading Secrets (rule `default.secret-contents`); that denial
-//! is checked here. A configuration that lifts it does not exist yet (the policy engine has
-//! no such switch), so Secret reads with the denial lifted are covered by the host's unit
-//! tests of `redact` only.
+//! Secrets: metadata yes, data never. The default policy allows Table reads of Secrets
+//! (`default.secret-metadata`: names, types, key names and sizes for `get` and `describe`)
+//! and refuses JSON reads (`default.secret-contents`: `-o yaml`, `-o json`, jsonpath); the
+//! host replaces every value with `<redacted: N bytes>` on every path. Both are checked here
+//! against the real kubectl's output.
 //!
 //! Without KUBECONFIG these tests fail; they are never skipped.
 
@@ -265,19 +266,61 @@ async fn no_canary_reaches_the_model_through_any_tool() {
 }
 
 #[tokio::test]
-async fn the_default_policy_denies_reading_secrets() {
+async fn secrets_show_metadata_and_never_contents() {
     let dir = tempfile::tempdir().unwrap();
     let c = start(&admin(&dir)).await.unwrap();
+    // Contents: refused (a JSON read of a Secret), with the way to the metadata named.
     for cmd in [
         "get secret canary -n kap-demo -o yaml",
         "get secrets -n kap-demo -o json",
-        "describe secret canary -n kap-demo",
+        "get secret canary -n kap-demo -o 'jsonpath={.data}'",
     ] {
         let r = kubectl(&c, cmd).await.unwrap();
         let out = whole(&r);
         assert!(is_error(&r), "{cmd}: {out}");
         assert!(out.contains("default.secret-contents"), "{cmd}: {out}");
+        assert!(out.contains("describe secret"), "{cmd}: {out}");
     }
+    // Metadata: names, types, key counts; key names and sizes as the real kubectl prints them.
+    let r = kubectl(&c, "get secrets -n kap-demo").await.unwrap();
+    let out = whole(&r);
+    assert!(!is_error(&r), "{out}");
+    let real = real_kubectl(&["get", "secrets", "-n", "kap-demo"]);
+    let row = |t: &str| {
+        t.lines()
+            .find(|l| l.starts_with("canary "))
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+    };
+    assert_eq!(row(&out), row(&real), "ours:\n{out}\nkubectl:\n{real}");
+    assert!(row(&real).is_some(), "{real}");
+    let r = kubectl(&c, "describe secret canary -n kap-demo")
+        .await
+        .unwrap();
+    let ours = whole(&r);
+    assert!(!is_error(&r), "{ours}");
+    let real = real_kubectl(&["describe", "secret", "canary", "-n", "kap-demo"]);
+    let data = |t: &str| -> Vec<String> {
+        t.lines()
+            .skip_while(|l| *l != "Data")
+            .skip(2)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert!(!data(&real).is_empty(), "{real}");
+    assert_eq!(data(&ours), data(&real), "ours:\n{ours}\nkubectl:\n{real}");
+    assert!(ours.contains("Type:"), "{ours}");
+    for canary in CANARIES {
+        assert!(!ours.contains(canary), "describe leaked {canary}");
+    }
+    // The audit log names the rule that let the metadata through.
+    let records = read_audit(&dir.path().join("audit.jsonl")).unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r["resource"] == "secrets" && r["rule"] == "default.secret-metadata"),
+        "{records:?}"
+    );
     c.cancel().await.unwrap();
 }
 

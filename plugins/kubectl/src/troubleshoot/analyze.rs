@@ -448,6 +448,7 @@ pub fn analyze(snap: &Snapshot) -> Vec<Finding> {
     out.extend(services(snap, &deps));
     out.extend(ingresses(snap));
     out.extend(pods(snap));
+    out.extend(secret_refs(snap));
     out.extend(rollouts(snap));
     out.extend(jobs(snap));
     out.extend(pvcs(snap));
@@ -1107,6 +1108,138 @@ pub fn pods(snap: &Snapshot) -> Vec<Finding> {
         f.subjects.dedup();
         f.explains.sort();
         f.explains.dedup();
+    }
+    out
+}
+
+/// Secrets a pod needs that do not exist, or that lack the key it needs: env
+/// `valueFrom.secretKeyRef`, `envFrom[].secretRef` and `secret` volumes (with their `items`),
+/// of init and app containers, skipping references marked `optional: true` (the kubelet's
+/// `CreateContainerConfigError` / `FailedMount` cases). Judged from the Secrets' metadata
+/// (names and key names; the host never gives values). The replicas of one workload make one
+/// finding per missing Secret or key.
+pub fn secret_refs(snap: &Snapshot) -> Vec<Finding> {
+    let Some(secrets) = &snap.secrets else {
+        return Vec::new();
+    };
+    let ns = &snap.namespace;
+    let keys_of = |secret: &str| -> Option<BTreeSet<String>> {
+        secrets.iter().find(|x| name(x) == secret).map(|x| {
+            ["data", "stringData"]
+                .iter()
+                .filter_map(|f| x.get(*f).and_then(Value::as_object))
+                .flat_map(|m| m.keys().cloned())
+                .collect()
+        })
+    };
+    let optional = |v: &Value| v.get("optional").and_then(Value::as_bool) == Some(true);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for p in &snap.pods {
+        if terminating(p) {
+            continue;
+        }
+        let target = top_owner(snap, p);
+        let spec = p.get("spec").unwrap_or(&Value::Null);
+        // (secret, key, where)
+        let mut refs: Vec<(String, Option<String>, String)> = Vec::new();
+        for list in ["initContainers", "containers"] {
+            for c in arr(spec, &[list]) {
+                let cname = s(c, &["name"]);
+                for e in arr(c, &["env"]) {
+                    if let Some(r) = get(e, &["valueFrom", "secretKeyRef"])
+                        && !optional(r)
+                    {
+                        refs.push((
+                            s(r, &["name"]).to_string(),
+                            Some(s(r, &["key"]).to_string()),
+                            format!("container {cname} env {}", s(e, &["name"])),
+                        ));
+                    }
+                }
+                for e in arr(c, &["envFrom"]) {
+                    if let Some(r) = e.get("secretRef")
+                        && !optional(r)
+                    {
+                        refs.push((
+                            s(r, &["name"]).to_string(),
+                            None,
+                            format!("container {cname} envFrom"),
+                        ));
+                    }
+                }
+            }
+        }
+        for v in arr(spec, &["volumes"]) {
+            if let Some(sv) = v.get("secret")
+                && !optional(sv)
+            {
+                let secret = s(sv, &["secretName"]).to_string();
+                let place = format!("volume {}", s(v, &["name"]));
+                let items = arr(sv, &["items"]);
+                if items.is_empty() {
+                    refs.push((secret, None, place));
+                } else {
+                    for it in items {
+                        refs.push((
+                            secret.clone(),
+                            Some(s(it, &["key"]).to_string()),
+                            place.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        for (secret, key, place) in refs {
+            if secret.is_empty() || !seen.insert((target.clone(), secret.clone(), key.clone())) {
+                continue;
+            }
+            let mut f = match (keys_of(&secret), &key) {
+                (None, _) => {
+                    let mut f = Finding::new(
+                        Severity::Critical,
+                        Category::Config,
+                        &target,
+                        format!(
+                            "{target} needs Secret {} ({place}), which does not exist in namespace {ns}",
+                            quote(&secret)
+                        ),
+                    );
+                    f.fix = Some(format!(
+                        "kubectl create secret generic {secret} -n {ns} --from-literal={}=VALUE",
+                        key.as_deref().unwrap_or("KEY")
+                    ));
+                    f
+                }
+                (Some(keys), Some(k)) if !keys.contains(k) => {
+                    let have: Vec<&str> = keys.iter().map(String::as_str).collect();
+                    let mut f = Finding::new(
+                        Severity::Critical,
+                        Category::Config,
+                        &target,
+                        format!(
+                            "{target} needs key {} of Secret {} ({place}), which has no such key (it has: {})",
+                            quote(k),
+                            quote(&secret),
+                            if have.is_empty() {
+                                "none".to_string()
+                            } else {
+                                have.join(", ")
+                            }
+                        ),
+                    );
+                    f.fix = Some(format!(
+                        "kubectl patch secret {secret} -n {ns} --type=merge -p '{{\"stringData\":{{\"{k}\":\"VALUE\"}}}}'"
+                    ));
+                    f
+                }
+                _ => continue,
+            };
+            f.evidence
+                .push(format!("{} {place}", format_args!("pod/{}", name(p))));
+            f.subjects.push(format!("secret/{secret}"));
+            out.push(f);
+        }
     }
     out
 }

@@ -1,7 +1,9 @@
 //! The driver's read side: one `list` per resource type in the namespace (plus the
 //! cluster-scoped Nodes and StorageClasses), with known GVRs so nothing is resolved through
-//! discovery. Secrets are never read. A read the cluster or the host's policy refuses is
-//! recorded (and later reported as a low-rank finding) instead of failing the call.
+//! discovery. Secrets are read as metadata only (names, types, key names: a server-side Table,
+//! whose values the host replaces with `<redacted: N bytes>`), never as contents. A read the
+//! cluster or the host's policy refuses is recorded (and later reported as a low-rank finding)
+//! instead of failing the call.
 
 use serde_json::Value;
 
@@ -41,6 +43,9 @@ pub struct Snapshot {
     pub nodes: Vec<Value>,
     /// Cluster-scoped; `None` when it could not be read (then a missing class is not claimed).
     pub storage_classes: Option<Vec<Value>>,
+    /// core/v1 Secrets of the namespace as metadata (values `<redacted: N bytes>`); `None`
+    /// when they could not be read (then a missing Secret is not claimed).
+    pub secrets: Option<Vec<Value>>,
     /// Reads that failed: (what, why in kubectl's words).
     pub unread: Vec<(String, String)>,
 }
@@ -147,5 +152,23 @@ pub fn fetch(api: &mut dyn Api, namespace: &str) -> Snapshot {
         };
         *slot = items.unwrap_or_default();
     }
+    let secrets = core("secrets", "Secret", true);
+    snap.secrets = match crate::commands::describe::secret_objects(
+        api,
+        &secrets,
+        Some(namespace),
+        None,
+        Vec::new(),
+    ) {
+        Ok(items) => Some(items),
+        Err(e) => {
+            let why = match e {
+                Failure::Kube(k) => kube_error_text(&k),
+                Failure::Message(m) | Failure::Usage(m) => m,
+            };
+            snap.unread.push(("secrets (names and keys)".into(), why));
+            None
+        }
+    };
     snap
 }

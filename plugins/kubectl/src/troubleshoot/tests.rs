@@ -699,7 +699,11 @@ fn driver_lists_known_gvrs_never_secrets_and_reports_refusals() {
             "pods" => wp.pods.clone(),
             "events" => wp.events.clone(),
             "nodes" => return Err(forbidden("nodes is forbidden: User \"bob\" cannot list resource \"nodes\" in API group \"\" at the cluster scope")),
-            "secrets" => panic!("secrets must never be read"),
+            "secrets" => {
+                // Secrets only as metadata: a Table, never a JSON read of their contents.
+                assert!(matches!(r.output, kap_sdk::api::OutputFormat::Table), "{r:?}");
+                return ok_json(json!({"kind": "Table", "rows": []}));
+            }
             _ => vec![],
         };
         ok_json(json!({"items": items}))
@@ -728,8 +732,12 @@ fn driver_lists_known_gvrs_never_secrets_and_reports_refusals() {
     );
     for r in &f.requests {
         assert!(matches!(r.verb, kap_sdk::api::Verb::List), "{r:?}");
-        assert!(matches!(r.output, kap_sdk::api::OutputFormat::Json));
-        assert_ne!(r.resource, "secrets");
+        if r.resource == "secrets" {
+            assert!(matches!(r.output, kap_sdk::api::OutputFormat::Table));
+            assert!(r.query.contains(&("includeObject".into(), "Object".into())));
+        } else {
+            assert!(matches!(r.output, kap_sdk::api::OutputFormat::Json));
+        }
     }
     let gvr: Vec<String> = f
         .requests
@@ -805,4 +813,50 @@ fn claim_waiting_for_its_first_consumer_is_information() {
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].severity, Severity::Info);
     assert_eq!(r[0].finding.title, "persistentvolumeclaim/cache is Pending");
+}
+
+#[test]
+fn missing_secrets_and_keys_are_found_from_metadata() {
+    let snap = Snapshot {
+        namespace: "shop".into(),
+        pods: vec![json!({
+            "metadata": {"name": "app-1"},
+            "spec": {"containers": [{"name": "app", "env": [
+                {"name": "PW", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
+                {"name": "OPT", "valueFrom": {"secretKeyRef": {"name": "gone", "key": "x", "optional": true}}}
+            ], "envFrom": [{"secretRef": {"name": "api-creds"}}]}],
+            "volumes": [{"name": "tls", "secret": {"secretName": "db", "items": [{"key": "user", "path": "u"}]}}]}
+        })],
+        secrets: Some(vec![json!({"metadata": {"name": "db"}, "type": "Opaque",
+            "data": {"user": "<redacted: 5 bytes>", "pass": "<redacted: 8 bytes>"}})]),
+        ..Snapshot::default()
+    };
+    let found = super::analyze::secret_refs(&snap);
+    let titles: Vec<&str> = found.iter().map(|f| f.title.as_str()).collect();
+    assert_eq!(found.len(), 2, "{titles:?}");
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("needs key \"password\" of Secret \"db\"")
+                && t.contains("it has: pass, user")),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("needs Secret \"api-creds\"")
+                && t.contains("does not exist in namespace shop")),
+        "{titles:?}"
+    );
+    let fixes: Vec<&str> = found.iter().filter_map(|f| f.fix.as_deref()).collect();
+    assert!(
+        fixes.contains(&"kubectl create secret generic api-creds -n shop --from-literal=KEY=VALUE"),
+        "{fixes:?}"
+    );
+    // Unreadable Secrets: nothing is claimed.
+    let blind = Snapshot {
+        secrets: None,
+        ..snap
+    };
+    assert!(super::analyze::secret_refs(&blind).is_empty());
 }
