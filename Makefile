@@ -29,7 +29,7 @@ plugins: wasm-target
 # Every native cargo command selects the whole workspace, so features resolve the same way
 # and the dependencies (wasmtime, kube-rs) are compiled once for build and tests.
 host:
-	cargo build --workspace --bins
+	cargo build --workspace --bins --exclude kube-ai-proxy-fuzz
 
 ## Install for Claude Desktop ("command": "kube-ai-proxy"): the binary into $(PREFIX)/bin,
 ## the bundled plugins into ~/.local/share/kube-ai-proxy/plugins (where the binary looks).
@@ -67,7 +67,7 @@ python-plugins: host
 test: build python-plugins unit e2e python-check
 
 unit:
-	cargo test --workspace --lib --bins
+	cargo test --workspace --lib --bins --exclude kube-ai-proxy-fuzz
 	@tests/python/setup-venv.sh >/dev/null
 	$(ROOT)/.venv/bin/python -m unittest discover -s plugins/sdk-python/tests
 
@@ -75,7 +75,7 @@ e2e:
 	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	tests/cluster/demo-workloads.sh >&2; \
-	cargo test --workspace --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe --test python_plugin --test effects -- --test-threads=1
+	cargo test --workspace --exclude kube-ai-proxy-fuzz --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe --test python_plugin --test effects --test bounds -- --test-threads=1
 
 python-check:
 	@tests/python/setup-venv.sh >&2
@@ -85,6 +85,12 @@ python-check:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+## Time-boxed property fuzzing (not part of `make test`): FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	cargo run -p kube-ai-proxy-fuzz -- --seconds $(FUZZ_SECONDS)
 
 ## Latency benchmark: execute_kubectl through MCP vs kubectl (not part of `make test`).
 bench: build
