@@ -357,7 +357,7 @@ static AUTH_SCHEME: LazyLock<Regex> = LazyLock::new(|| {
 /// `key=value`, `key: value`, `"key": "value"` with a credential-looking key.
 static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        &r#"(?i)(/?)\b([A-Za-z0-9_.-]*CRED[A-Za-z0-9_.-]*)(\\?["']?[ \t]*[:=][ \t]*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|\\"(?:[^"\\\n]|\\[^"])*\\"|\\?["']?[^\s"'<,;&{}\[\]\\]+)"#
+        &r#"(?i)(/?)\b([A-Za-z0-9_.-]*CRED[A-Za-z0-9_.-]*)(\\?["']?[ \t]*[:=][ \t]*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|\\"(?:[^"\\\n]|\\[^"])*\\"|\\?["']?[^\s"'<,;&{}\[\]\\]+)((?:[ \t]+bytes\b)?)"#
             .replace("CRED", CREDENTIAL_RE),
     )
     .unwrap()
@@ -425,10 +425,12 @@ pub fn text(s: &str) -> Cow<'_, str> {
             || inner.starts_with('<')
             || matches!(lower.as_str(), "true" | "false" | "null")
             || is_block_indicator(inner)
+            // `kubectl describe secret`'s `password:  8 bytes`: a size, not the value.
+            || (!c[5].is_empty() && inner.bytes().all(|b| b.is_ascii_digit()))
         {
             c[0].to_string()
         } else {
-            format!("{}{}{open}{REDACTED}{close}", &c[2], &c[3])
+            format!("{}{}{open}{REDACTED}{close}{}", &c[2], &c[3], &c[5])
         }
     });
     out = step(out, base64_runs);
@@ -1241,7 +1243,8 @@ pub fn json_value(v: &mut Value, secret: bool) -> bool {
                         }
                     }
                     Value::String(s) if is_credential_name(k) && !s.is_empty() => {
-                        if s != REDACTED {
+                        // Already redacted (`<redacted>`, a Secret's `<redacted: N bytes>`).
+                        if !s.starts_with("<redacted") {
                             *s = REDACTED.into();
                             changed = true;
                         }
@@ -1311,7 +1314,7 @@ fn redact_tree(v: &mut Value) -> bool {
     }
     match v {
         Value::String(s) => {
-            let hide = !s.is_empty() && s != REDACTED;
+            let hide = !s.is_empty() && !s.starts_with("<redacted");
             if hide {
                 *s = REDACTED.into();
             }
@@ -1598,6 +1601,16 @@ mod tests {
         // Values become their size, as `kubectl describe secret` prints it.
         assert_eq!(s["data"]["a"], "<redacted: 6 bytes>");
         assert_eq!(s["stringData"]["b"], "<redacted: 1 bytes>");
+        // A credential-named key keeps its size (it is not redacted twice).
+        let mut pw = json!({"kind": "Secret", "data": {"password": "aHVudGVyMg=="}});
+        json_value(&mut pw, true);
+        assert_eq!(pw["data"]["password"], "<redacted: 7 bytes>");
+        // describe's sizes stay; a numeric value without `bytes` does not.
+        assert_eq!(
+            r("password:  8 bytes\ntoken:  18 bytes"),
+            "password:  8 bytes\ntoken:  18 bytes"
+        );
+        assert_eq!(r("password: 123456"), "password: <redacted>");
         assert_eq!(
             secret_value_marker("data", &json!("YWJjZA==")),
             "<redacted: 4 bytes>"

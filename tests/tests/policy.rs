@@ -189,15 +189,22 @@ rules:
     let mut o = admin(&dir);
     o.config = Some(config);
     let c = start(&o).await.unwrap();
-    let r = kubectl(&c, "get secret db-credentials -n kap-demo")
+    // A contents read (JSON) in the rule's namespace: allowed, and still no value crosses.
+    let r = kubectl(&c, "get secret db-credentials -n kap-demo -o yaml")
         .await
         .unwrap();
-    assert!(!is_error(&r), "{}", text(&r));
-    assert!(text(&r).contains("db-credentials"), "{}", text(&r));
-    // Elsewhere, and for lists, the default denial stays.
+    let out = text(&r);
+    assert!(!is_error(&r), "{out}");
+    assert!(out.contains("name: db-credentials"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("password:") && l.contains("<redacted: ")),
+        "{out}"
+    );
+    // Elsewhere, and for lists, the default denial of contents stays.
     for cmd in [
-        "get secret db-credentials -n default",
-        "get secrets -n kap-demo",
+        "get secret db-credentials -n default -o yaml",
+        "get secrets -n kap-demo -o json",
     ] {
         let r = kubectl(&c, cmd).await.unwrap();
         assert!(is_error(&r), "{cmd}: {}", text(&r));

@@ -318,7 +318,7 @@ spec:
             .contains("is in CrashLoopBackOff (last exit: Error, exit code 1; 5 restarts)")),
         "{out}"
     );
-    // Read-only lists, never Secrets.
+    // Read-only lists; Secrets only as metadata.
     let records = read_audit(&audit).unwrap();
     let kube: Vec<&Value> = records
         .iter()
@@ -327,7 +327,9 @@ spec:
     assert!(kube.len() >= 10, "{records:?}");
     for r in &kube {
         assert_eq!(r["verb"], "list", "{r}");
-        assert_ne!(r["resource"], "secrets", "{r}");
+        if r["resource"] == "secrets" {
+            assert_eq!(r["rule"], "default.secret-metadata", "{r}");
+        }
     }
 
     // A symptom alone finds the same cause.
@@ -518,6 +520,54 @@ async fn create_container_config_error() {
         field(&f[0], "fix"),
         format!("kubectl create secret generic shop-db -n {n} --from-literal=KEY=VALUE")
     );
+}
+
+/// A pod needs a Secret that does not exist and a key its Secret lacks (KWOK runs it anyway;
+/// a kubelet would report CreateContainerConfigError): found from the Secrets' metadata, the
+/// value never shown.
+#[tokio::test]
+async fn missing_secret_and_key_found_from_metadata() {
+    let ns = Ns::new("kap-ts-secrets");
+    let n = ns.0.as_str();
+    let (ok, out) = kc(&[
+        "create",
+        "secret",
+        "generic",
+        "db",
+        "-n",
+        n,
+        "--from-literal=user=canary-ts-7f3a",
+    ]);
+    assert!(ok, "{out}");
+    let env = "\n          env:\n            - name: PW\n              valueFrom:\n                secretKeyRef: {name: db, key: password}\n          envFrom:\n            - secretRef: {name: api-creds}";
+    apply(&deployment(n, "api", "", env, ""));
+    wait_for("the api pod", 60, || {
+        !jsonpath(n, &["pods", "-l", "app=api"], "{.items[*].metadata.name}").is_empty()
+    });
+    let (out, f) = troubleshoot(json!({"namespace": n})).await;
+    let titles: Vec<&str> = f.iter().map(|x| field(x, "title")).collect();
+    assert!(
+        titles.iter().any(|t| t
+            .starts_with("deployment/api needs key \"password\" of Secret \"db\"")
+            && t.contains("it has: user")),
+        "{out}"
+    );
+    assert!(
+        titles.iter().any(
+            |t| t.starts_with("deployment/api needs Secret \"api-creds\"")
+                && t.contains(&format!("does not exist in namespace {n}"))
+        ),
+        "{out}"
+    );
+    let fixes: Vec<&str> = f.iter().map(|x| field(x, "fix")).collect();
+    assert!(
+        fixes.contains(
+            &format!("kubectl create secret generic api-creds -n {n} --from-literal=KEY=VALUE")
+                .as_str()
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("canary-ts-7f3a"), "{out}");
 }
 
 const PROBE: &str = "\n          readinessProbe:\n            httpGet:\n              path: /healthz\n              port: 8080";

@@ -234,6 +234,14 @@ fn check(a: CheckArgs) -> ExitCode {
                             .and_then(|v| v.parse::<f64>().ok())
                             == Some(0.0)
                     });
+                // Secrets: `get` (table, wide) and `describe` read them as a server-side Table,
+                // a metadata read; every other output format (and a `jq` filter) is a JSON,
+                // contents read.
+                let sub = words.get(1).copied().unwrap_or("");
+                let output = words.iter().find_map(|w| w.strip_prefix("--output="));
+                facts.metadata_read = plan.family == "kubectl"
+                    && !words.contains(&"jq")
+                    && (sub == "describe" || (sub == "get" && output.is_none_or(|o| o == "wide")));
                 if policy.mode != Mode::Permissive
                     && let Some((rule, reason)) = policy.commands.check(&plan.family, &plan.command)
                 {

@@ -5,7 +5,7 @@ use anyhow::{Context as _, Result, bail};
 use serde::{Deserialize, Serialize};
 
 pub use crate::capabilities::kube::scope::{KUBE_VERBS, KubeScope};
-pub use crate::capabilities::process::ProcessRequest;
+pub use crate::capabilities::process::grant::ProcessRequest;
 
 /// Name of the custom section that carries `plugin.toml` inside the component. A plugin
 /// embeds it at build time with a `#[link_section = "kube-ai-proxy:manifest"]` static, so one

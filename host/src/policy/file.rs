@@ -168,7 +168,7 @@ pub struct Rule {
     /// Identities: the kubeconfig context name.
     #[serde(default)]
     pub identities: Vec<String>,
-    /// Effects (see [`crate::policy::EFFECTS`]): the rule matches only requests with one of
+    /// Effects (see [`EFFECTS`]): the rule matches only requests with one of
     /// them, e.g. `[garbage-collector-delete]`. Effects that need the live object come from
     /// a server-side dry run (strict mode).
     #[serde(default)]
@@ -291,11 +291,11 @@ pub fn invalid_verbs(file: &PolicyFile) -> Vec<String> {
             }
         }
         for e in &r.effects {
-            if !crate::policy::EFFECTS.iter().any(|(name, _)| name == e) {
+            if !EFFECTS.iter().any(|(name, _)| name == e) {
                 out.push(format!(
                     "rule {} : invalid effect {e:?} (expected one of {})",
                     rule_label(r, i),
-                    crate::policy::EFFECTS
+                    EFFECTS
                         .iter()
                         .map(|(n, _)| *n)
                         .collect::<Vec<_>>()
@@ -544,3 +544,28 @@ impl CommandRules {
         ))
     }
 }
+
+/// The effect names a policy rule's `effects` may list, with what each means.
+pub const EFFECTS: &[(&str, &str)] = &[
+    ("scale-to-zero", "spec.replicas becomes 0"),
+    (
+        "garbage-collector-delete",
+        "ownerReferences, finalizers or deletionTimestamp change: the garbage collector deletes the object",
+    ),
+    (
+        "eviction",
+        "a NoExecute taint, a change of spec.unschedulable, or a pods/eviction",
+    ),
+    (
+        "api-interception",
+        "an APIService, a CRD conversion webhook, or an admission webhook or policy is written",
+    ),
+    (
+        "kube-system-write",
+        "a write to an object in kube-system, or to the kube-system Namespace itself",
+    ),
+    (
+        "secret-params",
+        "an admission policy (or its binding) takes Secrets as params: judged as reading Secrets",
+    ),
+];

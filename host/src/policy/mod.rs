@@ -19,7 +19,7 @@
 pub mod file;
 pub mod lint;
 
-pub use file::{CommandRules, Effect, Mode, Policy, PolicyFile, Rule};
+pub use file::{CommandRules, EFFECTS, Effect, Mode, Policy, PolicyFile, Rule};
 
 use serde::Serialize;
 
@@ -136,31 +136,6 @@ pub struct RequestFacts {
     /// is a contents read. Secret values are stripped from every response either way.
     pub metadata_read: bool,
 }
-
-/// The effect names a policy rule's `effects` may list, with what each means.
-pub const EFFECTS: &[(&str, &str)] = &[
-    ("scale-to-zero", "spec.replicas becomes 0"),
-    (
-        "garbage-collector-delete",
-        "ownerReferences, finalizers or deletionTimestamp change: the garbage collector deletes the object",
-    ),
-    (
-        "eviction",
-        "a NoExecute taint, a change of spec.unschedulable, or a pods/eviction",
-    ),
-    (
-        "api-interception",
-        "an APIService, a CRD conversion webhook, or an admission webhook or policy is written",
-    ),
-    (
-        "kube-system-write",
-        "a write to an object in kube-system, or to the kube-system Namespace itself",
-    ),
-    (
-        "secret-params",
-        "an admission policy (or its binding) takes Secrets as params: judged as reading Secrets",
-    ),
-];
 
 impl RequestFacts {
     /// The names (see [`EFFECTS`]) of the effects `r` with these facts has.

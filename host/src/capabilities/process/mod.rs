@@ -9,7 +9,8 @@
 
 use wasmtime::component::{HasData, Linker};
 
-use serde::{Deserialize, Serialize};
+pub mod grant;
+pub use grant::ProcessRequest;
 
 use super::call::Call;
 use crate::audit::{Record, Subject};
@@ -74,13 +75,4 @@ impl latest_process::Host for ProcessView<'_> {
         }
         Err(ProcessError::NotGranted(reason))
     }
-}
-
-/// `[capabilities.process]` of a manifest.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ProcessRequest {
-    /// Program names, e.g. `["helm"]`.
-    #[serde(default)]
-    pub programs: Vec<String>,
 }
