@@ -258,5 +258,62 @@ async fn the_kube_system_namespace_and_the_api_server_are_protected() {
     assert!(out.contains("default.protected-api"), "{out}");
     let (exists, _) = kc(&["get", "apiservice", "v1.kap-test.example.com"]);
     assert!(!exists, "the APIService was created");
+
+    // A CRD whose conversion is a webhook intercepts every read and write of its objects:
+    // judged from the dry-run result (the webhook is in the body, not the attributes).
+    let _ = kc(&[
+        "delete",
+        "crd",
+        "widgets.kap-test.example.com",
+        "--ignore-not-found",
+    ]);
+    let crd = r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.kap-test.example.com
+spec:
+  group: kap-test.example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+  - {name: v2, served: true, storage: false, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+  conversion:
+    strategy: Webhook
+    webhook:
+      conversionReviewVersions: [v1]
+      clientConfig:
+        url: https://127.0.0.1:9/convert
+"#;
+    let r = kube_ai_proxy_e2e::call(
+        &c,
+        "execute_kubectl",
+        json!({ "command": "apply -f -", "manifest": crd }),
+    )
+    .await
+    .unwrap();
+    let out = text(&r);
+    assert!(is_error(&r), "{out}");
+    assert!(out.contains("default.protected-api"), "{out}");
+    let (exists, _) = kc(&["get", "crd", "widgets.kap-test.example.com"]);
+    assert!(!exists, "the CRD with a conversion webhook was created");
+    // The same CRD without the webhook is an ordinary create.
+    let plain = crd.split("  conversion:").next().unwrap().to_string();
+    let r = kube_ai_proxy_e2e::call(
+        &c,
+        "execute_kubectl",
+        json!({ "command": "apply -f -", "manifest": plain }),
+    )
+    .await
+    .unwrap();
+    assert!(!is_error(&r), "{}", text(&r));
+    let (exists, out) = kc(&["get", "crd", "widgets.kap-test.example.com"]);
+    assert!(exists, "{out}");
+    let _ = kc(&[
+        "delete",
+        "crd",
+        "widgets.kap-test.example.com",
+        "--ignore-not-found",
+    ]);
     c.cancel().await.unwrap();
 }
