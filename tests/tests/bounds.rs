@@ -281,26 +281,43 @@ async fn every_malformed_json_rpc_line_gets_an_answer() {
     let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
 }
 
+/// Creates ConfigMap `name` in [`NS`] afresh (with the real kubectl).
+fn fresh_configmap(name: &str) {
+    namespace();
+    let _ = try_real_kubectl(&["delete", "configmap", name, "-n", NS, "--ignore-not-found"]);
+    let (ok, out) =
+        try_real_kubectl(&["create", "configmap", name, "-n", NS, "--from-literal=k=v"]);
+    assert!(ok, "{out}");
+}
+
+/// Starts `delete configmap NAME` through `c` (in a task, so that aborting it makes rmcp
+/// send `notifications/cancelled`) and waits until `person` has been asked about it.
+async fn delete_asked(
+    c: &rmcp::service::RunningService<rmcp::RoleClient, Person>,
+    person: &Person,
+    name: &str,
+) -> tokio::task::JoinHandle<impl Send + 'static> {
+    let params = CallToolRequestParams::new("execute_kubectl").with_arguments(
+        json!({"command": format!("delete configmap {name} -n {NS}")})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let peer = c.peer().clone();
+    let call = tokio::spawn(async move { peer.call_tool_once(params).await });
+    for _ in 0..100 {
+        if !person.asked().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(person.asked().len(), 1, "the person was never asked");
+    call
+}
+
 #[tokio::test]
 async fn a_cancelled_call_sends_nothing_even_after_a_yes() {
-    namespace();
-    let _ = try_real_kubectl(&[
-        "delete",
-        "configmap",
-        "cm-cancel",
-        "-n",
-        NS,
-        "--ignore-not-found",
-    ]);
-    let (ok, out) = try_real_kubectl(&[
-        "create",
-        "configmap",
-        "cm-cancel",
-        "-n",
-        NS,
-        "--from-literal=k=v",
-    ]);
-    assert!(ok, "{out}");
+    fresh_configmap("cm-cancel");
     let dir = tempfile::tempdir().unwrap();
     // The person says yes, but only after the client has cancelled the call.
     let person = Person {
@@ -311,22 +328,7 @@ async fn a_cancelled_call_sends_nothing_even_after_a_yes() {
     let c = start_with(&opts(&dir), person.clone(), Protocol::Legacy)
         .await
         .unwrap();
-    let params = CallToolRequestParams::new("execute_kubectl").with_arguments(
-        json!({"command": format!("delete configmap cm-cancel -n {NS}")})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
-    // Dropping the request future makes rmcp send notifications/cancelled.
-    let peer = c.peer().clone();
-    let call = tokio::spawn(async move { peer.call_tool_once(params).await });
-    for _ in 0..100 {
-        if !person.asked().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(person.asked().len(), 1, "the person was never asked");
+    let call = delete_asked(&c, &person, "cm-cancel").await;
     call.abort();
     // Past the person's yes.
     tokio::time::sleep(Duration::from_secs(6)).await;
@@ -354,24 +356,7 @@ async fn a_cancelled_call_sends_nothing_even_after_a_yes() {
 
 #[tokio::test]
 async fn every_call_is_audited_unknown_tools_and_calls_cut_by_the_session_end_included() {
-    namespace();
-    let _ = try_real_kubectl(&[
-        "delete",
-        "configmap",
-        "cm-end",
-        "-n",
-        NS,
-        "--ignore-not-found",
-    ]);
-    let (ok, out) = try_real_kubectl(&[
-        "create",
-        "configmap",
-        "cm-end",
-        "-n",
-        NS,
-        "--from-literal=k=v",
-    ]);
-    assert!(ok, "{out}");
+    fresh_configmap("cm-end");
     let dir = tempfile::tempdir().unwrap();
     let person = Person {
         accept: true,
@@ -383,21 +368,7 @@ async fn every_call_is_audited_unknown_tools_and_calls_cut_by_the_session_end_in
         .unwrap();
     let r = call(&c, "no_such_tool", json!({"command": "x"})).await;
     assert!(r.is_err(), "an unknown tool is a protocol error: {r:?}");
-    let peer = c.peer().clone();
-    let params = CallToolRequestParams::new("execute_kubectl").with_arguments(
-        json!({"command": format!("delete configmap cm-end -n {NS}")})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
-    let _pending = tokio::spawn(async move { peer.call_tool_once(params).await });
-    for _ in 0..100 {
-        if !person.asked().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(person.asked().len(), 1);
+    let _pending = delete_asked(&c, &person, "cm-end").await;
     // The session ends while the call waits for the person.
     c.cancel().await.unwrap();
     let mut outcomes = Vec::new();

@@ -328,6 +328,29 @@ impl Server {
         })
     }
 
+    /// Writes the `tool_call` record of a call refused before any plugin ran (`outcome`:
+    /// `unknown-tool`, `not-confirmed`), its arguments redacted.
+    fn audit_refused(
+        &self,
+        request_id: String,
+        client: Option<ClientInfo>,
+        tool: &str,
+        args: serde_json::Map<String, serde_json::Value>,
+        outcome: &str,
+    ) {
+        let caller = Caller {
+            request_id,
+            client,
+            tool: tool.to_string(),
+            ..Caller::default()
+        };
+        let mut rec = Record::tool_call(&caller, 0.0, outcome);
+        rec.arguments = Some(redact_arguments(&serde_json::Value::Object(args)));
+        if let Err(e) = self.host.services().audit.write(&rec) {
+            tracing::error!(error = %e, "audit record lost");
+        }
+    }
+
     /// How this request can reach a person: input-required for protocol 2026-07-28 (with the
     /// approvals carried by a retry), elicitation for older clients that declared it, else
     /// none. Errors (a result for the model): a `requestState` that is forged, expired, used,
@@ -515,20 +538,7 @@ impl ServerHandler for Server {
         });
         if self.host.find(&name).is_none() {
             // Audited too: every call gets a record, the ones no plugin serves included.
-            let mut rec = Record::tool_call(
-                &Caller {
-                    request_id,
-                    client,
-                    tool: name.to_string(),
-                    ..Caller::default()
-                },
-                0.0,
-                "unknown-tool",
-            );
-            rec.arguments = Some(redact_arguments(&serde_json::Value::Object(args)));
-            if let Err(e) = self.host.services().audit.write(&rec) {
-                tracing::error!(error = %e, "audit record lost");
-            }
+            self.audit_refused(request_id, client, &name, args, "unknown-tool");
             return Err(McpError::invalid_params(
                 format!("unknown tool: {name}"),
                 None,
@@ -537,20 +547,7 @@ impl ServerHandler for Server {
         let channel = match self.channel(&request, &context) {
             Ok(c) => Arc::new(c),
             Err(text) => {
-                let mut rec = Record::tool_call(
-                    &Caller {
-                        request_id,
-                        client,
-                        tool: name.to_string(),
-                        ..Caller::default()
-                    },
-                    0.0,
-                    "not-confirmed",
-                );
-                rec.arguments = Some(redact_arguments(&serde_json::Value::Object(args)));
-                if let Err(e) = self.host.services().audit.write(&rec) {
-                    tracing::error!(error = %e, "audit record lost");
-                }
+                self.audit_refused(request_id, client, &name, args, "not-confirmed");
                 return Ok(CallToolResult::error(vec![Content::text(text)]).into());
             }
         };

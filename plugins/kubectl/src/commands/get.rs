@@ -425,18 +425,7 @@ fn next_page(p: &Parsed, only: Option<&ResourceInfo>, limit: usize, token: &str)
 }
 
 /// Kubernetes' `all` category, in the order kubectl prints it.
-const ALL_ORDER: &[&str] = &[
-    "pods",
-    "replicationcontrollers",
-    "services",
-    "daemonsets",
-    "deployments",
-    "replicasets",
-    "statefulsets",
-    "horizontalpodautoscalers",
-    "cronjobs",
-    "jobs",
-];
+const ALL_ORDER: &[&str] = kap_sdk::kinds::ALL_CATEGORY;
 
 /// Resolves the targets, expanding the `all` category from discovery.
 pub fn resolve_targets(
