@@ -62,11 +62,17 @@ pub fn restricted_kubeconfig() -> Result<String> {
 /// How to start one server.
 #[derive(Debug, Clone, Default)]
 pub struct ServerOpts {
+    /// `KUBECONFIG` for the server; `None` leaves it unset.
     pub kubeconfig: Option<String>,
+    /// `--audit-log FILE`.
     pub audit_log: Option<PathBuf>,
+    /// `--config FILE` (TOML).
     pub config: Option<PathBuf>,
+    /// `--plugin FILE`, each.
     pub plugins: Vec<PathBuf>,
+    /// Extra environment variables (`K8S_MCP_TIMEOUT`, ...).
     pub env: Vec<(String, String)>,
+    /// Extra arguments after `serve`.
     pub args: Vec<String>,
 }
 

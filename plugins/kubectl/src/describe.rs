@@ -57,6 +57,7 @@ impl Out {
         self.w(level, &format!("{title}:\t{v}"));
     }
 
+    /// The text, its `key:\tvalue` columns aligned as kubectl's describe tabwriter does.
     pub fn finish(self) -> String {
         align(&self.buf, DESCRIBE_MIN_WIDTH, DESCRIBE_PADDING)
     }

@@ -8,6 +8,7 @@
 pub struct Target {
     /// The type as typed (`po`, `deployments.apps`, `Pod`); resolved by the host.
     pub type_name: String,
+    /// The object names asked for, in order; empty for every object of the type.
     pub names: Vec<String>,
 }
 

@@ -11,13 +11,21 @@ use kap_sdk::filters;
 
 /// A tool definition (mapped to the WIT `tool` record in `lib.rs`).
 pub struct ToolDef {
+    /// The MCP tool name (`execute_kubectl`).
     pub name: &'static str,
+    /// The MCP `title`, for people.
     pub title: &'static str,
+    /// The MCP `description`, for the model.
     pub description: &'static str,
+    /// The MCP `inputSchema` (a JSON Schema object).
     pub input_schema: Value,
+    /// MCP `readOnlyHint`: the tool changes nothing.
     pub read_only: bool,
+    /// MCP `destructiveHint`: the tool may delete or overwrite.
     pub destructive: bool,
+    /// MCP `idempotentHint`: repeating a call has no further effect.
     pub idempotent: bool,
+    /// MCP `openWorldHint`: the tool reaches outside the host (the cluster).
     pub open_world: bool,
     /// What the host suggests when the answer is cut at the client's budget (the WIT
     /// `tool.truncation-hint`).

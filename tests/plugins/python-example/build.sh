@@ -40,12 +40,11 @@ log "componentize-py $("$cpy" --version | awk '{print $2}') -> $tmp/raw.wasm"
 (cd "$here" && VIRTUAL_ENV=$venv "$cpy" -d "$root/wit" -w plugin componentize app \
   -p "$here" -p "$sdk" -o "$tmp/raw.wasm" >&2)
 
-if [ -x "$host_bin" ] && "$host_bin" plugins pack --help >/dev/null 2>&1; then
-  "$host_bin" plugins pack "$tmp/raw.wasm" "$here/plugin.toml" -o "$tmp/packed.wasm"
-else
-  log "WARNING: $host_bin has no 'plugins pack'; using the fallback packer (wasm_component.py pack)"
-  python3 "$here/wasm_component.py" pack "$tmp/raw.wasm" "$here/plugin.toml" -o "$tmp/packed.wasm"
+if [ ! -x "$host_bin" ]; then
+  log "$host_bin is missing: build the host first (make host)"
+  exit 1
 fi
+"$host_bin" plugins pack "$tmp/raw.wasm" "$here/plugin.toml" -o "$tmp/packed.wasm"
 # Only the plugin interfaces and WASI: anything else would not load.
 python3 "$here/wasm_component.py" check-imports "$tmp/packed.wasm" >/dev/null
 mv "$tmp/packed.wasm" "$out"

@@ -4,17 +4,12 @@
     wasm_component.py imports FILE            top-level imports, exports, custom sections
     wasm_component.py check-imports FILE      fails unless every import is kube-ai-proxy:plugin/*
                                               or wasi:*
-    wasm_component.py pack IN plugin.toml -o OUT
-                                              FALLBACK for `kube-ai-proxy plugins pack` (used
-                                              only when the binary lacks it): appends the
-                                              manifest as the custom section
-                                              `kube-ai-proxy:manifest` (id 0, LEB128 size,
-                                              LEB128 name length, name, payload)
+
+The manifest is embedded by `kube-ai-proxy plugins pack`, never here.
 """
 
 import sys
 
-SECTION = "kube-ai-proxy:manifest"
 COMPONENT_HEADER = b"\0asm\x0d\x00\x01\x00"
 
 
@@ -27,18 +22,6 @@ def leb(buf, pos):
         shift += 7
         if not b & 0x80:
             return value, pos
-
-
-def write_leb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
 
 
 def name(buf, pos):
@@ -128,19 +111,6 @@ def main(argv):
             if bad:
                 print("imports the host does not provide: " + ", ".join(bad), file=sys.stderr)
                 return 1
-        return 0
-    if len(argv) == 5 and argv[0] == "pack" and argv[3] == "-o":
-        src, manifest, out = argv[1], argv[2], argv[4]
-        buf = open(src, "rb").read()
-        _, _, customs = summary(buf)
-        if SECTION in customs:
-            print(f"{src} already carries a {SECTION} section", file=sys.stderr)
-            return 1
-        payload = open(manifest, "rb").read()
-        body = write_leb(len(SECTION)) + SECTION.encode() + payload
-        with open(out, "wb") as f:
-            f.write(buf + b"\x00" + write_leb(len(body)) + body)
-        print(f"packed {manifest} into {out} (fallback packer)", file=sys.stderr)
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -36,14 +36,21 @@ use kap_sdk::tabwriter;
 /// The `-o` forms of `get`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
+    /// No `-o`: the server-side Table, printed as kubectl's default columns.
     Table,
+    /// `-o wide`: the Table with its priority > 0 columns.
     Wide,
+    /// `-o json`: the objects (a `List` for several).
     Json,
+    /// `-o yaml`: the objects as YAML documents.
     Yaml,
+    /// `-o name`: `kind.group/name` per line.
     Name,
     /// `-o jsonpath=TEMPLATE` (`as_json`: `-o jsonpath-as-json=TEMPLATE`).
     JsonPath {
+        /// The template, kubectl's JSONPath dialect (`{.items[*].metadata.name}`).
         template: String,
+        /// `jsonpath-as-json`: print the matches as a JSON array.
         as_json: bool,
     },
     /// `-o custom-columns=HEADER:FIELD,...`.

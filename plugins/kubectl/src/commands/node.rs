@@ -108,8 +108,11 @@ pub enum PodDecision {
 /// The drain options that the filters read.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DrainFlags {
+    /// `--ignore-daemonsets`: DaemonSet pods are skipped, not a reason to refuse.
     pub ignore_daemonsets: bool,
+    /// `--delete-emptydir-data`: pods with emptyDir volumes (whose data is lost) are evicted.
     pub delete_emptydir_data: bool,
+    /// `--force`: pods without a controller are evicted too.
     pub force: bool,
 }
 
