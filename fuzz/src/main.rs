@@ -161,15 +161,7 @@ fn policy(runner: &mut TestRunner) -> Result<(), String> {
         .expect("the kubectl grant");
     let requested = KubeScope::everything();
     let identity = Identity::default();
-    let verb = proptest::sample::select(vec![
-        Verb::Get,
-        Verb::List,
-        Verb::Create,
-        Verb::Update,
-        Verb::Patch,
-        Verb::Delete,
-        Verb::DeleteCollection,
-    ]);
+    let verb = proptest::sample::select(Verb::ALL.to_vec());
     let resource = proptest::sample::select(vec![
         "secrets",
         "pods",

@@ -1279,25 +1279,10 @@ pub fn json_value(v: &mut Value, secret: bool) -> bool {
 /// `stringData` value), so key names and sizes stay visible and values never do.
 pub fn secret_value_marker(field: &str, val: &Value) -> String {
     let size = match val.as_str() {
+        // Decoded length of base64 text: 3 bytes per 4 characters, padding not counted.
         Some(s) if field == "data" => {
-            let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-            let pad = clean
-                .iter()
-                .rev()
-                .take_while(|b| **b == b'=')
-                .count()
-                .min(2);
-            (clean.len() / 4 * 3
-                + match clean.len() % 4 {
-                    2 => 1,
-                    3 => 2,
-                    _ => 0,
-                })
-            .saturating_sub(if clean.len().is_multiple_of(4) {
-                pad
-            } else {
-                0
-            })
+            let chars = s.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b'=');
+            chars.count() * 3 / 4
         }
         Some(s) => s.len(),
         None => 0,
