@@ -48,6 +48,13 @@ pub const DEFAULT_MAX_CAPABILITY_CALLS: u32 = 500;
 /// digest = "sha256:…"             # optional: grant only to this exact build
 /// kube = { verbs = ["get", "list"], resources = ["*"], namespaces = ["*"] }
 /// log = true
+///
+/// [grants.helm.process]           # programs the plugin may run (absent: the bundled helm
+///                                 # plugin gets `helm` from PATH, other plugins nothing)
+/// programs = { helm = { path = "/usr/local/bin/helm", digest = "sha256:…" } }  # digest optional
+/// read_dirs = ["/srv/charts"]     # chart directories / .tgz files the child may read
+/// urls = ["http://127.0.0.1:8879/"]   # chart repositories / OCI registries (prefixes)
+/// args = ["^(list|status|template|install|upgrade)$"]  # optional: first argument must match one
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -179,18 +186,24 @@ pub struct Config {
 }
 
 /// The built-in grants used when the operator's config names no grant for a plugin:
-/// the bundled `kubectl` plugin may use the whole Kubernetes API (the policy gate and RBAC
-/// still apply to every request) and the log. Every other plugin gets nothing.
+/// the bundled `kubectl` and `helm` plugins may use the whole Kubernetes API (the policy
+/// gate and RBAC still apply to every request, helm's through the process capability's API
+/// proxy) and the log; `helm` runs `helm` from the server's `PATH` (no `process` entry: the
+/// built-in default of [`crate::capabilities::process::grant::effective`]). Every other
+/// plugin gets nothing.
 pub fn default_grants() -> BTreeMap<String, Grant> {
     let mut grants = BTreeMap::new();
-    grants.insert(
-        "kubectl".to_string(),
-        Grant {
-            digest: None,
-            kube: Some(KubeScope::everything()),
-            log: true,
-        },
-    );
+    for name in ["kubectl", "helm"] {
+        grants.insert(
+            name.to_string(),
+            Grant {
+                digest: None,
+                kube: Some(KubeScope::everything()),
+                log: true,
+                process: None,
+            },
+        );
+    }
     grants
 }
 
@@ -311,6 +324,12 @@ impl Config {
         }
         let mut plugins = over.plugins.clone();
         plugins.extend(file.plugins);
+        for (name, g) in &file.grants {
+            if let Some(p) = &g.process {
+                p.validate()
+                    .map_err(|e| anyhow::anyhow!("[grants.{name}.process]: {e}"))?;
+            }
+        }
         let mut grants = default_grants();
         grants.extend(file.grants);
         Ok(Config {

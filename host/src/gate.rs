@@ -144,6 +144,98 @@ fn write(audit: &AuditLog, mut rec: Record, started: Instant, outcome: &str) {
     }
 }
 
+/// Asks the person through `channel` (the clock paused meanwhile, `deadline` moved later by
+/// the wait): the audit name of the answer, and — unless they said yes — the refusal's rule
+/// (`confirm.refused`, `confirm.unavailable`, `confirm.failed`, `confirm.input-required`)
+/// and reason.
+#[allow(clippy::too_many_arguments)]
+async fn ask(
+    principal: &Principal<'_>,
+    what: &str,
+    rule: &str,
+    reason: &str,
+    preview: &str,
+    digest: &str,
+    allow_hint: &str,
+    channel: &Channel,
+    clock: &Mutex<Clock>,
+    deadline: &mut Instant,
+) -> (&'static str, Option<(&'static str, String)>) {
+    let message = crate::confirm::message(&principal.caller.tool, what, reason, preview);
+    let since = pause(clock);
+    let answer = channel.ask(digest, &message).await;
+    *deadline += resume(clock, since);
+    let name = answer.audit_name();
+    let refusal = match answer {
+        Answer::Accepted => None,
+        Answer::Refused(how) => Some((
+            "confirm.refused",
+            format!(
+                "{reason}. The person was asked and did not confirm ({how}); the request was not sent"
+            ),
+        )),
+        Answer::Unavailable(why) => Some((
+            "confirm.unavailable",
+            format!(
+                "{reason}. It needs a person's confirmation (policy rule {rule}), but {why}, so it was not sent. An operator can let it run without confirmation with this policy rule: {allow_hint}"
+            ),
+        )),
+        Answer::Failed(why) => Some((
+            "confirm.failed",
+            format!("{reason}. Asking for confirmation failed ({why}); the request was not sent"),
+        )),
+        Answer::InputRequired => Some((
+            "confirm.input-required",
+            format!(
+                "{reason}. Waiting for a person's confirmation; the client asks and retries the call"
+            ),
+        )),
+    };
+    (name, refusal)
+}
+
+/// What a process run asks the gate ([`Gate::admit_process`]).
+pub struct ProcessRun<'a> {
+    /// The program name the plugin asked for.
+    pub program: &'a str,
+    /// Its argument vector (as the plugin passed it; redacted for the audit record here).
+    pub args: &'a [String],
+    /// Whether the plugin's effective grant names the program; `Err` is why not.
+    pub granted: Result<(), String>,
+    /// The argument check against the grant ([`crate::capabilities::process::args`]).
+    pub args_ok: Result<(), String>,
+    /// The person's approval the plugin asks for before the run, if any.
+    pub approval: Option<RunApproval<'a>>,
+    /// How the person is reached.
+    pub channel: &'a Channel,
+    /// The call's clock: paused while the person is asked.
+    pub clock: &'a Mutex<Clock>,
+}
+
+/// A run's approval: one question before the program starts, covering `requests`.
+pub struct RunApproval<'a> {
+    /// One line: what the run does.
+    pub what: &'a str,
+    /// What the person reads (a diff, the objects to delete).
+    pub preview: &'a str,
+    /// Ask even when no listed request needs confirmation by policy.
+    pub required: bool,
+    /// The requests the approval covers, each with the facts the policy judges it by
+    /// (helm's release records carry `release_storage`).
+    pub requests: &'a [(RequestAttributes, RequestFacts)],
+    /// Binds a yes to exactly this run and approval (see [`crate::confirm`]).
+    pub digest: String,
+}
+
+/// What [`Gate::admit_process`] let through.
+pub struct ProcessAdmission {
+    /// The run's audit record, written by [`Admission::finish`] with the outcome.
+    pub admission: Admission,
+    /// The approval's digest when the person approved the run: requests of the run that
+    /// match its `requests` are bound to it ([`Confirmation::bound`]).
+    pub approved: Option<String>,
+}
+
 /// How a confirmation is asked for one request: the capability's preview, the digest that
 /// binds a yes to this exact request, the call's channel and clock.
 pub struct Confirmation<'a, P> {
@@ -158,6 +250,9 @@ pub struct Confirmation<'a, P> {
     pub allow_hint: String,
     /// How the person is reached.
     pub channel: &'a Channel,
+    /// The digest of a run approval the person gave that covers this request (see
+    /// [`Gate::admit_process`]); a `Confirm` decision is then answered by it.
+    pub bound: Option<String>,
     /// The call's clock: paused while the person is asked.
     pub clock: &'a Mutex<Clock>,
 }
@@ -318,6 +413,14 @@ impl Gate<'_> {
                 }
             }
         }
+        if confirm.is_some()
+            && let Some(bound) = &confirmation.bound
+        {
+            // Bound to an approval the person already gave for the whole run (a process
+            // run's `approval`): that yes answers this request's question.
+            rec.confirmation = Some(format!("approved-with-run {bound}"));
+            confirm = None;
+        }
         if let Some((rule, reason)) = confirm {
             let preview = match (confirmation.preview)().await {
                 Ok(p) => p,
@@ -327,47 +430,20 @@ impl Gate<'_> {
                     return Err(AdmitError::Preview((e, outcome)));
                 }
             };
-            let message = crate::confirm::message(
-                &principal.caller.tool,
+            let (answer, refusal) = ask(
+                principal,
                 &confirmation.what,
+                &rule,
                 &reason,
                 &preview,
-            );
-            let since = pause(confirmation.clock);
-            let answer = confirmation
-                .channel
-                .ask(&confirmation.digest, &message)
-                .await;
-            *deadline += resume(confirmation.clock, since);
-            rec.confirmation = Some(answer.audit_name().to_string());
-            let refusal = match answer {
-                Answer::Accepted => None,
-                Answer::Refused(how) => Some((
-                    "confirm.refused",
-                    format!(
-                        "{reason}. The person was asked and did not confirm ({how}); the request was not sent"
-                    ),
-                )),
-                Answer::Unavailable(why) => Some((
-                    "confirm.unavailable",
-                    format!(
-                        "{reason}. It needs a person's confirmation (policy rule {rule}), but {why}, so it was not sent. An operator can let it run without confirmation with this policy rule: {}",
-                        confirmation.allow_hint
-                    ),
-                )),
-                Answer::Failed(why) => Some((
-                    "confirm.failed",
-                    format!(
-                        "{reason}. Asking for confirmation failed ({why}); the request was not sent"
-                    ),
-                )),
-                Answer::InputRequired => Some((
-                    "confirm.input-required",
-                    format!(
-                        "{reason}. Waiting for a person's confirmation; the client asks and retries the call"
-                    ),
-                )),
-            };
+                &confirmation.digest,
+                &confirmation.allow_hint,
+                confirmation.channel,
+                confirmation.clock,
+                deadline,
+            )
+            .await;
+            rec.confirmation = Some(answer.into());
             if let Some((id, text)) = refusal {
                 rec.reason = Some(text.clone());
                 write(self.audit, rec, started, "denied");
@@ -381,6 +457,143 @@ impl Gate<'_> {
             audit: self.audit.clone(),
             rec: Some(rec),
             started,
+        })
+    }
+
+    /// Admits one program run (`process.run`): the grant names the program, the argument
+    /// vector passes the grant's checks, no request the run's approval lists is denied by the
+    /// policy (so a run that would be refused half-way does not start: nothing is left
+    /// behind), and — when the approval is `required` or the policy marks one of its requests
+    /// for confirmation — the person approves the run as a whole, with its preview, before
+    /// the program starts. Audited with a `process` subject; refusals are written here.
+    ///
+    /// Errors: [`Refusal::Denied`] with `grant.process.not-granted`, `grant.process.args`,
+    /// the policy rule of a listed request, or a `confirm.*` rule.
+    pub async fn admit_process(
+        &self,
+        principal: &Principal<'_>,
+        run: ProcessRun<'_>,
+        deadline: &mut Instant,
+    ) -> Result<ProcessAdmission, Refusal> {
+        let started = Instant::now();
+        let mut rec = Record::capability(
+            principal.caller,
+            "process.run",
+            Subject::Process {
+                program: run.program.chars().take(128).collect(),
+                args: run
+                    .args
+                    .iter()
+                    .take(64)
+                    .map(|a| {
+                        crate::redact::text(&a.chars().take(256).collect::<String>()).into_owned()
+                    })
+                    .collect(),
+            },
+        );
+        if let Err(why) = run.granted {
+            return Err(deny(
+                self.audit,
+                rec,
+                started,
+                "grant.process.not-granted".into(),
+                why,
+            ));
+        }
+        if let Err(why) = run.args_ok {
+            return Err(deny(
+                self.audit,
+                rec,
+                started,
+                "grant.process.args".into(),
+                why,
+            ));
+        }
+        rec.decision = Some("allow");
+        rec.rule = Some("grant.process".into());
+        let Some(approval) = run.approval else {
+            return Ok(ProcessAdmission {
+                admission: Admission {
+                    audit: self.audit.clone(),
+                    rec: Some(rec),
+                    started,
+                },
+                approved: None,
+            });
+        };
+        let mut confirm: Option<(String, String)> = approval.required.then(|| {
+            (
+                "process.approval".to_string(),
+                format!(
+                    "{} asks for a person's approval of this run",
+                    principal.plugin.manifest.name
+                ),
+            )
+        });
+        let mut hint = "(none: the plugin asks for approval of every such run)".to_string();
+        for (attrs, facts) in approval.requests {
+            match self.decide(principal, attrs, *facts) {
+                Decision::Deny { rule, reason } => {
+                    return Err(deny(
+                        self.audit,
+                        rec,
+                        started,
+                        rule,
+                        format!(
+                            "the run would {}, which the policy denies: {reason}. Nothing was started",
+                            policy::describe(attrs)
+                        ),
+                    ));
+                }
+                Decision::Confirm { rule, reason } if confirm.is_none() => {
+                    hint = policy::allow_rule_hint(attrs);
+                    confirm = Some((rule, reason));
+                }
+                _ => {}
+            }
+        }
+        let Some((rule, reason)) = confirm else {
+            return Ok(ProcessAdmission {
+                admission: Admission {
+                    audit: self.audit.clone(),
+                    rec: Some(rec),
+                    started,
+                },
+                approved: None,
+            });
+        };
+        rec.decision = Some("confirm");
+        rec.rule = Some(rule.clone());
+        rec.reason = Some(reason.clone());
+        let (answer, refusal) = ask(
+            principal,
+            approval.what,
+            &rule,
+            &reason,
+            approval.preview,
+            &approval.digest,
+            &hint,
+            run.channel,
+            run.clock,
+            deadline,
+        )
+        .await;
+        rec.confirmation = Some(answer.into());
+        if let Some((id, text)) = refusal {
+            rec.reason = Some(text.clone());
+            write(self.audit, rec, started, "denied");
+            return Err(Refusal::Denied {
+                rule: id.into(),
+                reason: text,
+            });
+        }
+        Ok(ProcessAdmission {
+            admission: Admission {
+                audit: self.audit.clone(),
+                rec: Some(rec),
+                started,
+            },
+            approved: Some(approval.digest),
         })
     }
 

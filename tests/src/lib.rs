@@ -40,6 +40,45 @@ pub fn kubectl_plugin() -> PathBuf {
     root().join("target/plugins/kubectl.wasm")
 }
 
+/// The bundled helm plugin.
+pub fn helm_plugin() -> PathBuf {
+    root().join("target/plugins/helm.wasm")
+}
+
+/// The real helm v4 binary built from Go modules (`KAP_HELM`, set by `make test` and
+/// `make demo` from tests/cluster/build-helm.sh). Fails loudly when unset or missing.
+pub fn helm_bin() -> Result<PathBuf> {
+    match std::env::var("KAP_HELM") {
+        Ok(h) if Path::new(&h).is_file() => Ok(PathBuf::from(h)),
+        _ => bail!(
+            "KAP_HELM is not set or missing: run the tests with `make test`, which builds helm from Go modules"
+        ),
+    }
+}
+
+/// Runs the real helm with the admin kubeconfig (the oracle of the helm tests, never
+/// through the server) and returns (success, stdout+stderr). Its own scratch homes keep it
+/// from reading the user's helm configuration.
+pub fn real_helm(args: &[&str]) -> (bool, String) {
+    let home = std::env::temp_dir().join("kap-helm-oracle");
+    let out = std::process::Command::new(helm_bin().expect("KAP_HELM"))
+        .args(args)
+        .env("KUBECONFIG", kubeconfig().expect("KUBECONFIG"))
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"))
+        .output()
+        .expect("run helm");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
 /// `KUBECONFIG` of the local cluster. Fails loudly when unset: the integration tests need
 /// the real control plane (`make test` starts it).
 pub fn kubeconfig() -> Result<String> {

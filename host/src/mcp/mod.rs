@@ -65,6 +65,36 @@ pub const GENERIC_TRUNCATION_HINT: &str = "narrow the request";
 /// [`GENERIC_TRUNCATION_HINT`]). Cuts on a line boundary when one is near.
 pub fn truncate_output(text: String, max: usize, hint: Option<&str>) -> String {
     let total = text.chars().count();
+    truncate_counted(text, total, max, hint)
+}
+
+/// Bytes of a plugin's answer beyond the budget's worst case (`max` characters of 4 bytes)
+/// that the redaction pass still reads, so that a credential cut by the budget's edge is
+/// still recognised (a PEM block or a long token fits in it).
+pub const REDACTION_MARGIN: usize = 64 * 1024;
+
+/// The final pass over text a plugin answered: redacted ([`crate::redact::text`]), then
+/// truncated to `max` characters as [`truncate_output`] does. The redaction reads at most
+/// `4 * max + REDACTION_MARGIN` bytes of `text`, so its time is bounded by the answer
+/// budget, not by what a plugin returned (a plugin may return up to its memory limit);
+/// the truncation note still counts the characters of the whole answer.
+pub fn redact_and_truncate(text: &str, max: usize, hint: Option<&str>) -> String {
+    let total = text.chars().count();
+    let limit = max.saturating_mul(4).saturating_add(REDACTION_MARGIN);
+    let mut end = text.len().min(limit);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let redacted = crate::redact::text(&text[..end]).into_owned();
+    if end < text.len() {
+        // Cut before redaction: the rest is past the budget and is never shown.
+        truncate_counted(redacted, total, max, hint)
+    } else {
+        truncate_output(redacted, max, hint)
+    }
+}
+
+fn truncate_counted(text: String, total: usize, max: usize, hint: Option<&str>) -> String {
     if total <= max {
         return text;
     }
@@ -194,7 +224,7 @@ impl Server {
             default_namespace,
             timeout_ms: timeout.as_millis() as u64,
             max_output_chars: config.max_output as u64,
-            process: None,
+            process: crate::capabilities::process::effective_for(&plugin.info).map(|e| e.to_wit()),
         };
         let args_value = serde_json::Value::Object(arguments);
         let audited_arguments = redact_arguments(&args_value);
@@ -231,8 +261,7 @@ impl Server {
             CallOutcome::Returned(Ok(out)) => {
                 // The final redaction pass (before truncation, which could cut a pattern):
                 // whatever the plugin formatted itself.
-                let text = crate::redact::text(&out.text).into_owned();
-                let text = truncate_output(text, config.max_output, hint);
+                let text = redact_and_truncate(&out.text, config.max_output, hint);
                 let mut r = if out.is_error {
                     CallToolResult::error(vec![Content::text(text)])
                 } else {
@@ -266,10 +295,9 @@ impl Server {
                     ToolError::UnknownTool(m) => (format!("Unknown tool: {m}"), "unknown-tool"),
                     ToolError::Failed(m) => (format!("Error: {m}"), "failed"),
                 };
-                let text = crate::redact::text(&text).into_owned();
                 (
-                    CallToolResult::error(vec![Content::text(truncate_output(
-                        text,
+                    CallToolResult::error(vec![Content::text(redact_and_truncate(
+                        &text,
                         config.max_output,
                         hint,
                     ))]),
@@ -628,5 +656,28 @@ mod tests {
         let wide = "é".repeat(20);
         let out = truncate_output(wide, 5, None);
         assert!(out.starts_with("ééééé\n"));
+    }
+
+    #[test]
+    fn redaction_reads_a_bounded_prefix_and_counts_the_whole_answer() {
+        // A credential inside the budget is redacted.
+        let secret = "password: hunter2-canary-value\n";
+        let out = redact_and_truncate(secret, 1000, None);
+        assert!(!out.contains("hunter2-canary-value"), "{out}");
+        // A 20 MB answer with a budget of 100 characters: the pass reads at most
+        // 4*100 + REDACTION_MARGIN bytes, the note counts all 20,000,000 characters.
+        let huge = format!("{secret}{}", "x".repeat(20_000_000));
+        let out = redact_and_truncate(&huge, 100, None);
+        assert!(!out.contains("hunter2-canary-value"), "{out}");
+        assert!(
+            out.contains(&format!("of {} characters", huge.chars().count())),
+            "{out}"
+        );
+        let (shown, _) = out.split_once("\n\n[output truncated").unwrap();
+        assert!(shown.chars().count() <= 100);
+        // A cut inside a multi-byte character lands on a boundary.
+        let wide = "é".repeat(REDACTION_MARGIN);
+        let out = redact_and_truncate(&wide, 10, None);
+        assert!(out.starts_with(&"é".repeat(10)), "{out}");
     }
 }

@@ -4,6 +4,7 @@
 //! component's own imports and exports (read with `wasmparser`), and the effective grant
 //! under a [`Config`].
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -324,6 +325,8 @@ pub struct Requested {
     pub kube: Option<KubeScope>,
     /// Whether `[capabilities.log]` is requested.
     pub log: bool,
+    /// `[capabilities.process]`, if requested.
+    pub process: Option<super::manifest::ProcessRequest>,
 }
 
 /// Whether the configuration's grant applies to this build.
@@ -358,6 +361,24 @@ pub struct Effective {
     pub kube: EffectiveKube,
     /// Whether the plugin may write to the host log.
     pub log: bool,
+    /// The programs it may run (`process`), when any.
+    pub process: Option<EffectiveProcessReport>,
+}
+
+/// The effective `process` grant as a reviewer reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectiveProcessReport {
+    /// Program name → absolute path and pinned digest (`None`: not pinned).
+    pub programs: BTreeMap<String, (PathBuf, Option<String>)>,
+    /// Paths the child may read.
+    pub read_dirs: Vec<PathBuf>,
+    /// URL prefixes the child may be pointed at.
+    pub urls: Vec<String>,
+    /// Whether this is the built-in default (the bundled helm plugin, `helm` from `PATH`).
+    pub default: bool,
+    /// Whether Landlock confines the child on this host
+    /// ([`crate::capabilities::process::spawn::landlock_status`]).
+    pub landlock: String,
 }
 
 /// The effective Kubernetes scope: verbs are intersected exactly; a request must also match
@@ -536,6 +557,7 @@ pub fn inspect(bytes: &[u8], config: &Config) -> Result<InspectReport> {
     let requested = Requested {
         kube: manifest.capabilities.kube.clone(),
         log: manifest.capabilities.log.is_some(),
+        process: manifest.capabilities.process.clone(),
     };
     let granted_kube = grant.applied.as_ref().and_then(|g| g.kube.as_ref());
     let effective = Effective {
@@ -562,6 +584,26 @@ pub fn inspect(bytes: &[u8], config: &Config) -> Result<InspectReport> {
                 .unwrap_or_default(),
         },
         log: requested.log && grant.applied.as_ref().is_some_and(|g| g.log),
+        process: manifest.capabilities.process.as_ref().and_then(|req| {
+            let granted = grant.applied.as_ref().and_then(|g| g.process.as_ref());
+            let eff = crate::capabilities::process::grant::effective(
+                &manifest.name,
+                req,
+                granted,
+                crate::capabilities::process::grant::which,
+            )?;
+            Some(EffectiveProcessReport {
+                programs: eff
+                    .programs
+                    .iter()
+                    .map(|(n, p)| (n.clone(), (p.path.clone(), p.digest.clone())))
+                    .collect(),
+                read_dirs: eff.read_dirs,
+                urls: eff.urls,
+                default: eff.default,
+                landlock: crate::capabilities::process::spawn::landlock_status().to_string(),
+            })
+        }),
     };
     let sensitive = sensitive_requests(
         &manifest.name,
@@ -769,6 +811,48 @@ impl InspectReport {
                 self.effective.log
             );
         }
+        match &self.effective.process {
+            Some(p) => {
+                let programs = p
+                    .programs
+                    .iter()
+                    .map(|(n, (path, d))| {
+                        format!(
+                            "{n} = {}{}",
+                            path.display(),
+                            d.as_deref()
+                                .map(|d| format!(" ({d})"))
+                                .unwrap_or_else(|| " (digest not pinned)".into())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let _ = writeln!(
+                    o,
+                    "  process:     {programs}{}; read_dirs {}; urls {}; Landlock {}",
+                    if p.default {
+                        " (built-in default: helm from PATH)"
+                    } else {
+                        ""
+                    },
+                    list(
+                        &p.read_dirs
+                            .iter()
+                            .map(|d| d.display().to_string())
+                            .collect::<Vec<_>>()
+                    ),
+                    list(&p.urls),
+                    p.landlock
+                );
+            }
+            None if self.requested.process.is_some() => {
+                let _ = writeln!(
+                    o,
+                    "  process:     none (no grant names a requested program)"
+                );
+            }
+            None => {}
+        }
         for sr in &self.sensitive {
             let _ = writeln!(
                 o,
@@ -909,6 +993,7 @@ mod tests {
             digest: Some(digest(&bytes)),
             kube: Some(scope),
             log: false,
+            process: None,
         };
         cfg.grants.insert("kubectl".into(), grant.clone());
         let r = inspect(&bytes, &cfg).unwrap();

@@ -328,6 +328,10 @@ pub struct Grant {
     /// Whether the plugin may write to the host's log.
     #[serde(default)]
     pub log: bool,
+    /// The programs the plugin may run, and what they may read and reach
+    /// (`[grants.NAME.process]`). Absent: the built-in default (the bundled `helm` plugin
+    /// gets `helm` from `PATH`; every other plugin nothing).
+    pub process: Option<crate::capabilities::process::grant::ProcessGrant>,
 }
 
 /// What the host knows about a loaded plugin: its manifest, digest, file, the operator's

@@ -305,7 +305,7 @@ fn new_linker(engine: &Engine) -> Result<Linker<CallState>> {
     })?;
     capabilities::log::add_to_linker(&mut linker, |s| capabilities::log::LogView::new(&s.call))?;
     capabilities::process::add_to_linker(&mut linker, |s| {
-        capabilities::process::ProcessView::new(&mut s.call)
+        capabilities::process::ProcessView::new(&mut s.call, &s.kube)
     })?;
     capabilities::progress::add_to_linker(&mut linker, |s| {
         capabilities::progress::ProgressView::new(&mut s.progress)
@@ -572,6 +572,26 @@ impl PluginHost {
         info.manifest
             .check_declared_tools(tools.iter().map(|t| t.name.as_str()))?;
         tracing::info!(plugin = %info.manifest.name, digest = %info.digest, wit = wit_version, tools = tools.len(), prompts = prompts.len(), cache_hit, "plugin loaded");
+        if info.manifest.capabilities.process.is_some() {
+            match capabilities::process::effective_for(&info) {
+                Some(eff) => tracing::info!(
+                    plugin = %info.manifest.name,
+                    programs = ?eff.programs.iter().map(|(n, p)| format!("{n}={}", p.path.display())).collect::<Vec<_>>(),
+                    read_dirs = ?eff.read_dirs,
+                    urls = ?eff.urls,
+                    default_grant = eff.default,
+                    landlock = capabilities::process::spawn::landlock_status(),
+                    "process grant"
+                ),
+                None => tracing::warn!(
+                    plugin = %info.manifest.name,
+                    "no process grant: the plugin asks to run {:?}, but no [grants.{}.process] names it{}; its runs will be refused",
+                    info.manifest.capabilities.process.as_ref().map(|p| p.programs.clone()).unwrap_or_default(),
+                    info.manifest.name,
+                    if info.manifest.name == capabilities::process::grant::DEFAULT_PLUGIN { " and helm is not on the server's PATH" } else { "" }
+                ),
+            }
+        }
         Ok(LoadedPlugin {
             info,
             tools,

@@ -135,6 +135,12 @@ pub struct RequestFacts {
     /// metadata read, allowed by default (`default.secret-metadata`); a JSON read of a Secret
     /// is a contents read. Secret values are stripped from every response either way.
     pub metadata_read: bool,
+    /// The request is helm's release storage, as the process capability's API proxy judged
+    /// it from the request itself (never from a plugin's word): a Secret named
+    /// `sh.helm.release.v1.*`, or a list of Secrets selected by `owner=helm`. The proxy
+    /// passes on only Secrets of type `helm.sh/release.v1`. Lifts `default.secret-contents`
+    /// as `default.helm-release-storage`.
+    pub release_storage: bool,
 }
 
 impl RequestFacts {
@@ -556,11 +562,15 @@ fn decide_policy(input: &GateInput<'_>, what: &str) -> Decision {
     // Secrets: metadata yes, data never. A Table read (names, types, key counts; the host
     // strips values from every Secret response) is allowed by default.
     let secret_metadata = is_secrets && r.is_read() && input.facts.metadata_read;
+    // helm's release records, read by the real helm through the process proxy (which passes
+    // on only `helm.sh/release.v1` Secrets; the model sees helm's redacted output).
+    let release_storage = is_secrets && input.facts.release_storage;
     if r.is_read()
         && r.subresource.is_none()
         && p.denied_resources.iter().any(|pat| resource_match(pat, r))
         && !lifted_by_resource
         && !secret_metadata
+        && !release_storage
     {
         return if is_secrets {
             Decision::deny(
@@ -657,6 +667,8 @@ fn decide_policy(input: &GateInput<'_>, what: &str) -> Decision {
     Decision::Allow {
         rule: if secret_metadata && p.denied_resources.iter().any(|pat| resource_match(pat, r)) {
             "default.secret-metadata".into()
+        } else if release_storage && r.is_read() {
+            "default.helm-release-storage".into()
         } else if r.is_read() {
             "default.allow-read".into()
         } else {
@@ -797,6 +809,7 @@ mod tests {
                 namespaces: vec!["team".into()],
             }),
             log: false,
+            process: None,
         };
         let policy = Policy::default();
         let d = |r: &RequestAttributes, g: Option<&Grant>| {

@@ -53,8 +53,9 @@
 /// (`wit/plugin.wit`). Plugins do not call `wit_bindgen::generate!` themselves; they use these
 /// through the re-exports at the crate root and [`export_plugin!`].
 // The WIT documents the generated items (its `///` comments become their docs where it has
-// them): `missing_docs` is not asked of generated code.
-#[allow(missing_docs, clippy::all)]
+// them): `missing_docs` is not asked of generated code. The canonical ABI's lifting and
+// lowering is `unsafe` code that wit-bindgen generates and audits, hence the lint exception.
+#[allow(missing_docs, clippy::all, unsafe_code)]
 pub mod bindings {
     wit_bindgen::generate!({
         world: "plugin",
@@ -98,7 +99,9 @@ pub use bindings::kube_ai_proxy::plugin::kube::{
     Response, Verb,
 };
 pub use bindings::kube_ai_proxy::plugin::log::Level;
-pub use bindings::kube_ai_proxy::plugin::process::{ProcessError, RunOutput, RunRequest};
+pub use bindings::kube_ai_proxy::plugin::process::{
+    Approval, ApprovedRequest, ProcessError, RunOutput, RunRequest,
+};
 pub use bindings::kube_ai_proxy::plugin::types::{CallContext, ProcessGrant};
 pub use host::Host;
 /// `serde_json`, as the SDK uses it (tool arguments are [`serde_json::Value`]s).
@@ -296,6 +299,8 @@ impl<P: Plugin> bindings::exports::kube_ai_proxy::plugin::prompts::Guest for Exp
 macro_rules! export_plugin {
     ($plugin:ty, $manifest:literal) => {
         #[used]
+        // The one `unsafe` a plugin has: placing the manifest in its custom section.
+        #[allow(unsafe_code)]
         #[unsafe(link_section = "kube-ai-proxy:manifest")]
         static __KAP_MANIFEST: [u8; include_bytes!($manifest).len()] = *include_bytes!($manifest);
 

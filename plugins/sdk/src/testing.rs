@@ -347,6 +347,7 @@ mod tests {
                 stdin: None,
                 files: vec![],
                 timeout_ms: 1000,
+                approval: None,
             }),
             Err(ProcessError::NotGranted(p)) if p == "helm"
         ));

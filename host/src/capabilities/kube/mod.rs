@@ -317,38 +317,122 @@ impl KubeView<'_> {
     }
 }
 
-impl latest_kube::Host for KubeView<'_> {
-    async fn send(&mut self, req: Request) -> Result<Response, KubeError> {
+/// Largest discovery or OpenAPI document the process capability's API proxy forwards, in
+/// bytes (a cluster's `/openapi/v2` is a few MiB).
+pub const MAX_DISCOVERY_BODY: usize = 64 << 20;
+
+impl KubeView<'_> {
+    /// Forwards a discovery or schema read (`/api`, `/apis/...`, `/version`, `/openapi/...`)
+    /// of the process capability's API proxy, after the gate's discovery check (audited as
+    /// `capability` with the path as target), with the child's `Accept` header. Returns the
+    /// API server's status, `Content-Type` and body (at most [`MAX_DISCOVERY_BODY`] bytes).
+    ///
+    /// Errors: the gate's refusal, a transport failure, an oversized body (`limit`).
+    pub async fn forward_discovery(
+        &mut self,
+        capability: &'static str,
+        path_and_query: String,
+        accept: Option<String>,
+    ) -> Result<(u16, String, Vec<u8>), KubeError> {
+        use http_body_util::BodyExt as _;
+        let target = path_and_query.clone();
+        self.discovery(capability, &target, |svc| async move {
+            let mut b = http::Request::builder()
+                .method(http::Method::GET)
+                .uri(path_and_query);
+            if let Some(a) = accept {
+                b = b.header(ACCEPT, a);
+            }
+            let req = b
+                .body(kube::client::Body::from(Vec::new()))
+                .map_err(|e| KubeError::Invalid(format!("cannot build the request: {e}")))?;
+            let resp = svc.client.send(req).await.map_err(transport)?;
+            let status = resp.status().as_u16();
+            let content_type = resp
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/json")
+                .to_string();
+            let body = http_body_util::Limited::new(resp.into_body(), MAX_DISCOVERY_BODY)
+                .collect()
+                .await
+                .map_err(|e| KubeError::Limit(format!("discovery answer: {e}")))?
+                .to_bytes()
+                .to_vec();
+            Ok((status, content_type, body))
+        })
+        .await
+    }
+}
+
+/// Who reads the answer of a request that passed the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// A plugin (and so the model): credentials are redacted from the body
+    /// ([`crate::redact::kube_body`]).
+    Plugin,
+    /// The process capability's child (e.g. the real helm), through the API proxy: the body
+    /// as the API server sent it, since helm computes its patches from live objects and reads
+    /// its release records. What the child prints is redacted on its way to the model.
+    Child,
+}
+
+impl KubeView<'_> {
+    /// One request through the gate (grant, policy with effect checks, RBAC, confirmation,
+    /// audit as `capability`), then executed: [`latest_kube::Host::send`] for plugins, and
+    /// the process capability's API proxy for a child's requests (`Reader::Child`).
+    /// `extra` adds facts only the caller knows (e.g. that a Secret request is helm's own
+    /// release storage); `bound` names a run approval the person gave that covers this
+    /// request ([`crate::gate::Confirmation::bound`]).
+    pub async fn send_as(
+        &mut self,
+        capability: &'static str,
+        req: Request,
+        extra: RequestFacts,
+        reader: Reader,
+        bound: Option<String>,
+    ) -> Result<Response, KubeError> {
         let attrs = attributes(&req)?;
         let svc = match self.kube_service() {
             Ok(s) => s,
             Err(e) => {
-                self.audit_early("kube.send", attrs, &e);
+                self.audit_early(capability, attrs, &e);
                 return Err(e);
             }
         };
-        let facts = request_facts(&req, self.rollout_undo());
+        let mut facts = request_facts(&req, self.rollout_undo());
+        facts.release_storage = extra.release_storage;
         let mut deadline = self.call.deadline;
+        // The effect check's dry run, kept for the confirmation preview: one dry run a write.
+        let judged: std::sync::Mutex<Option<(serde_json::Value, serde_json::Value)>> =
+            std::sync::Mutex::new(None);
         let admission = {
             let gate = self.gate(Some(&svc));
             let principal = self.principal();
             let confirmation = Confirmation {
                 preview: || async {
-                    preview::preview(&svc, &req, &attrs).await.map_err(|e| {
-                        let o = outcome_of(&e);
-                        (e, o)
-                    })
+                    let pair = judged.lock().unwrap_or_else(|p| p.into_inner()).take();
+                    preview::preview(&svc, &req, &attrs, pair)
+                        .await
+                        .map_err(|e| {
+                            let o = outcome_of(&e);
+                            (e, o)
+                        })
                 },
                 digest: preview::request_digest(&req),
                 what: policy::describe(&attrs),
                 allow_hint: policy::allow_rule_hint(&attrs),
                 channel: &self.call.channel,
                 clock: &self.call.clock,
+                bound,
             };
             let judge = effects::needs_dry_run(&req, &attrs, &facts).then_some(|| async {
                 let judged = async {
                     let (before, after) = effects::before_after(&svc, &req, &attrs).await?;
                     let mut facts = effects::judge(&attrs, &before, &after);
+                    *judged.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some((before, after.clone()));
                     // A binding's effect is its policy's: does that one take Secrets?
                     if effects::is_admission_policy(&attrs) == Some(true) {
                         let policy = effects::bound_policy(&svc, &attrs, &after).await?;
@@ -364,7 +448,7 @@ impl latest_kube::Host for KubeView<'_> {
             match gate
                 .admit(
                     &principal,
-                    "kube.send",
+                    capability,
                     &attrs,
                     facts,
                     judge,
@@ -380,12 +464,28 @@ impl latest_kube::Host for KubeView<'_> {
         };
         self.call.deadline = deadline;
         let pending = admission?;
-        let res = svc.execute(&req, &attrs).await;
+        let res = match reader {
+            Reader::Plugin => svc.execute(&req, &attrs).await,
+            Reader::Child => svc.execute_unredacted(&req, &attrs).await,
+        };
         pending.finish(&match &res {
             Ok(_) => "ok".to_string(),
             Err(e) => outcome_of(e),
         });
         res
+    }
+}
+
+impl latest_kube::Host for KubeView<'_> {
+    async fn send(&mut self, req: Request) -> Result<Response, KubeError> {
+        self.send_as(
+            "kube.send",
+            req,
+            RequestFacts::default(),
+            Reader::Plugin,
+            None,
+        )
+        .await
     }
 
     async fn resolve(&mut self, name: String) -> Result<ResourceInfo, KubeError> {

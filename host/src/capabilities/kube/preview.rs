@@ -113,10 +113,15 @@ fn parse_body(body: &str) -> Value {
 /// the object before and after an update, patch or create (noise such as `managedFields`
 /// and `status` removed), at most 60 lines. Errors: the dry run's own error (e.g. `NotFound`),
 /// which the plugin gets instead of a question.
+///
+/// `judged` is the (live object, dry-run result) pair of a create, update or patch when the
+/// gate's effect check already fetched it ([`super::effects::before_after`]): the preview
+/// then shows exactly what was judged, and the request is dry-run once, not twice.
 pub async fn preview(
     svc: &KubeService,
     req: &Request,
     attrs: &RequestAttributes,
+    judged: Option<(Value, Value)>,
 ) -> Result<String, KubeError> {
     let ns = attrs
         .namespace
@@ -164,7 +169,10 @@ pub async fn preview(
             Ok(out)
         }
         Verb::Create | Verb::Update | Verb::Patch => {
-            let (mut before, mut after) = super::effects::before_after(svc, req, attrs).await?;
+            let (mut before, mut after) = match judged {
+                Some(pair) => pair,
+                None => super::effects::before_after(svc, req, attrs).await?,
+            };
             strip_noise(&mut before);
             strip_noise(&mut after);
             let title = object_name(&after, attrs);

@@ -149,6 +149,23 @@ impl KubeService {
 
 /// Maps a kube-rs error to the WIT error: a 403 `Status` is `forbidden`, other `Status`
 /// answers are `api`, anything else is `transport`.
+impl KubeService {
+    /// Executes `req` (already admitted) and returns the body as the API server sent it,
+    /// unredacted: only for the process capability's API proxy, whose reader is the child
+    /// program, never the model. Errors as [`KubeService::execute`].
+    pub async fn execute_unredacted(
+        &self,
+        req: &Request,
+        attrs: &RequestAttributes,
+    ) -> Result<Response, KubeError> {
+        let http_req = build_http_request(req)?;
+        match self.client.request_text(http_req).await {
+            Ok(body) => Ok(Response { status: 200, body }),
+            Err(e) => Err(map_kube_error(e, attrs)),
+        }
+    }
+}
+
 fn map_kube_error(e: kube::Error, attrs: &RequestAttributes) -> KubeError {
     match e {
         kube::Error::Api(status) if status.code == 403 => KubeError::Forbidden(Denial {

@@ -740,17 +740,35 @@ fn objects(
     let mut objs: Vec<(Value, String)> = Vec::new();
     let mut single = true;
     for (info, names) in resolved {
+        // `-o name` of Secrets needs names only: it reads the server-side Table, whose rows
+        // carry each object's metadata (PartialObjectMetadata), so it passes as a metadata
+        // read where the objects themselves (their data) would be refused.
+        let metadata_only =
+            *output == Output::Name && info.group.is_empty() && info.resource == "secrets";
+        let (key, format) = if metadata_only {
+            ("rows", OutputFormat::Table)
+        } else {
+            ("items", OutputFormat::Json)
+        };
+        let row_object = |mut v: Value| -> Value {
+            if metadata_only {
+                v.get_mut("object").map(Value::take).unwrap_or(Value::Null)
+            } else {
+                v
+            }
+        };
         if names.is_empty() {
             single = false;
             let list_all_ns = all_ns && info.namespaced;
             let mut req = request(Verb::List, info, (!list_all_ns).then_some(ns), None);
             req.query = selector_query(p);
-            match pager.list(api, req, "items", info) {
+            req.output = format;
+            match pager.list(api, req, key, info) {
                 Ok(pages) => {
                     for mut page in pages {
-                        if let Some(Value::Array(items)) = page.get_mut("items").map(Value::take) {
+                        if let Some(Value::Array(items)) = page.get_mut(key).map(Value::take) {
                             for item in items {
-                                objs.push((complete(item, info), kind_group(info)));
+                                objs.push((complete(row_object(item), info), kind_group(info)));
                             }
                         }
                     }
@@ -760,8 +778,23 @@ fn objects(
             }
         } else {
             for name in names {
-                match api.send(&request(Verb::Get, info, Some(ns), Some(name))) {
-                    Ok(r) => objs.push((complete(parse_body(&r.body)?, info), kind_group(info))),
+                let mut req = request(Verb::Get, info, Some(ns), Some(name));
+                req.output = format;
+                let one = |body: Value| -> Value {
+                    if metadata_only {
+                        body.get("rows")
+                            .and_then(|r| r.get(0))
+                            .cloned()
+                            .map(row_object)
+                            .unwrap_or(Value::Null)
+                    } else {
+                        body
+                    }
+                };
+                match api.send(&req) {
+                    Ok(r) => {
+                        objs.push((complete(one(parse_body(&r.body)?), info), kind_group(info)))
+                    }
                     Err(e) if is_not_found(&e) && p.bool("ignore-not-found") => {}
                     Err(e) => report.errors.push(e),
                 }
@@ -1186,6 +1219,23 @@ mod tests {
             out.text,
             "Denied by policy (rule default.secret-contents): secrets are not readable\n"
         );
+    }
+
+    #[test]
+    fn secret_names_are_read_from_the_table() {
+        // `-o name` of Secrets asks for the Table (metadata), never the objects.
+        let mut f = Fake::new();
+        f.on(|r| {
+            assert_eq!(r.resource, "secrets");
+            assert!(matches!(r.output, kap_sdk::api::OutputFormat::Table), "{r:?}");
+            let row = |n: &str| json!({"cells": [n], "object": {"kind": "PartialObjectMetadata", "metadata": {"name": n}}});
+            ok_json(json!({"kind": "Table", "columnDefinitions": [{"name": "Name", "format": "name"}],
+                "rows": if r.name.is_some() { vec![row("one")] } else { vec![row("db-creds"), row("tls")] }}))
+        });
+        let out = run_line(&mut f, "get secrets -o name").unwrap();
+        assert_eq!(out.text, "secret/db-creds\nsecret/tls\n");
+        let out = run_line(&mut f, "get secret one -o name").unwrap();
+        assert_eq!(out.text, "secret/one\n");
     }
 
     /// The value of query parameter `key`.

@@ -137,6 +137,7 @@ static NEVER: u64 = u64::MAX;
 /// the recursion from being turned into a loop; no local's address is taken, so the frames
 /// live on the wasm call stack only.
 #[inline(never)]
+#[allow(unsafe_code)] // a volatile read, so the optimizer cannot fold the recursion
 fn recurse(depth: u64) -> u64 {
     // SAFETY: a read of a live static.
     if depth == unsafe { std::ptr::read_volatile(&NEVER) } {
