@@ -21,9 +21,10 @@ wasm-target:
 	@if [ -n "$(ENSURE_WASM)" ]; then "$(ENSURE_WASM)"; else rustup target add wasm32-wasip2; fi
 
 plugins: wasm-target
-	cargo build --release --target wasm32-wasip2 -p kubectl-plugin -p misbehave-plugin
+	cargo build --release --target wasm32-wasip2 -p kubectl-plugin -p helm-plugin -p misbehave-plugin
 	mkdir -p $(TARGET)/plugins $(TARGET)/test-plugins
 	cp $(WASM)/kubectl_plugin.wasm $(TARGET)/plugins/kubectl.wasm
+	cp $(WASM)/helm_plugin.wasm $(TARGET)/plugins/helm.wasm
 	cp $(WASM)/misbehave_plugin.wasm $(TARGET)/test-plugins/misbehave.wasm
 
 # Every native cargo command selects the whole workspace, so features resolve the same way
@@ -38,6 +39,7 @@ install: build
 	install -d $(PREFIX)/bin $(HOME)/.local/share/kube-ai-proxy/plugins
 	install -m 0755 $(TARGET)/debug/kube-ai-proxy $(PREFIX)/bin/kube-ai-proxy
 	install -m 0644 $(TARGET)/plugins/kubectl.wasm $(HOME)/.local/share/kube-ai-proxy/plugins/kubectl.wasm
+	install -m 0644 $(TARGET)/plugins/helm.wasm $(HOME)/.local/share/kube-ai-proxy/plugins/helm.wasm
 	@echo "installed $(PREFIX)/bin/kube-ai-proxy; make sure $(PREFIX)/bin is on Claude Desktop's PATH"
 
 ## Start the local cluster (or reuse a running one); the last line is KUBECONFIG=<path>.
@@ -56,6 +58,7 @@ demo: build
 	  export KAP_RESTRICTED_KUBECONFIG=$$(tests/cluster/restricted-identity.sh $(CLUSTER_DIR)/restricted-demo.kubeconfig | tail -n1); \
 	fi; \
 	tests/cluster/demo-workloads.sh >&2; \
+	export KAP_HELM=$$(tests/cluster/build-helm.sh | tail -n1); \
 	$(TARGET)/debug/demo
 
 ## The Python example plugin (componentize-py + plugins/sdk-python), packed by the host binary.
@@ -75,7 +78,8 @@ e2e:
 	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	tests/cluster/demo-workloads.sh >&2; \
-	cargo test --workspace --exclude kube-ai-proxy-fuzz --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe --test python_plugin --test effects --test bounds -- --test-threads=1
+	export KAP_HELM=$$(tests/cluster/build-helm.sh | tail -n1); \
+	cargo test --workspace --exclude kube-ai-proxy-fuzz --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe --test python_plugin --test effects --test bounds --test helm -- --test-threads=1
 
 python-check:
 	@tests/python/setup-venv.sh >&2

@@ -763,9 +763,14 @@ impl InspectReport {
         }
         let _ = writeln!(
             o,
-            "  requested:   kube {}; log {}",
+            "  requested:   kube {}; log {}{}",
             scope_text(self.requested.kube.as_ref()),
-            self.requested.log
+            self.requested.log,
+            self.requested
+                .process
+                .as_ref()
+                .map(|p| format!("; process programs={}", list(&p.programs)))
+                .unwrap_or_default()
         );
         let config = match &self.grant.config {
             Some(p) => p.display().to_string(),

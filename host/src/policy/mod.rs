@@ -649,7 +649,11 @@ fn decide_policy(input: &GateInput<'_>, what: &str) -> Decision {
                 reason: rule_reason(rule, what, "the operator's policy asks for confirmation"),
             };
         }
+        // helm's own release records (its history pruning, an uninstall's last step) are
+        // bookkeeping, not a delete a person judges: the run that makes them is approved as
+        // a whole (see the process capability).
         if p.mode == Mode::Strict
+            && !input.facts.release_storage
             && let Some((id, why)) = builtin_confirm(r, input.facts)
             && !allows.iter().any(|rule| lifts_confirm(rule, r))
         {
@@ -1205,6 +1209,39 @@ regex_rules:
             facts,
             policy,
         })
+    }
+
+    #[test]
+    fn helm_release_records_are_bookkeeping_other_secrets_are_not() {
+        let p = Policy::default();
+        let mut r = req("delete", "", "secrets", Some("demo"));
+        r.name = Some("sh.helm.release.v1.web.v1".into());
+        let release = RequestFacts {
+            release_storage: true,
+            ..RequestFacts::default()
+        };
+        assert!(
+            matches!(decide_facts(&p, &r, release), Decision::Allow { .. }),
+            "{:?}",
+            decide_facts(&p, &r, release)
+        );
+        r.name = Some("web-secret".into());
+        assert!(matches!(
+            decide_facts(&p, &r, RequestFacts::default()),
+            Decision::Confirm { .. }
+        ));
+        // Reading a release record's contents is allowed; any other Secret's is not.
+        let mut get = req("get", "", "secrets", Some("demo"));
+        get.name = Some("sh.helm.release.v1.web.v1".into());
+        assert!(matches!(
+            decide_facts(&p, &get, release),
+            Decision::Allow { .. }
+        ));
+        get.name = Some("vault-creds".into());
+        assert!(matches!(
+            decide_facts(&p, &get, RequestFacts::default()),
+            Decision::Deny { .. }
+        ));
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use kube_ai_proxy_e2e::{
-    Person, Protocol, ServerOpts, call, is_error, kubeconfig, kubectl, restricted_kubeconfig,
-    server_bin, start, start_with, text,
+    Person, Protocol, ServerOpts, call, helm_bin, is_error, kubeconfig, kubectl, real_helm,
+    restricted_kubeconfig, root, server_bin, start, start_with, text, try_real_kubectl,
 };
 
 /// The seeds' scenario: WordPress, whose database is the StatefulSet `mariadb` behind the
@@ -374,6 +374,8 @@ async fn run(t: &mut Transcript) -> Result<()> {
         "verified: k8s_troubleshoot no longer reports statefulset/mariadb",
     );
 
+    helm_steps(t, &audit).await?;
+
     t.step("Audit log");
     let records = kube_ai_proxy_e2e::read_audit(&audit)?;
     let denies = records.iter().filter(|r| r["decision"] == "deny").count();
@@ -405,6 +407,173 @@ async fn run(t: &mut Transcript) -> Result<()> {
             t.failures
         );
     }
+    Ok(())
+}
+
+/// The helm family: the real helm v4 (`KAP_HELM`), granted by path with the demo chart's
+/// folder, runs with a kubeconfig that names only the host's loopback API proxy. Every API
+/// request it makes passes the gate and is audited. The person says yes to the rollback and
+/// the uninstall. Checked against the real helm and kubectl with the admin kubeconfig.
+async fn helm_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()> {
+    const NS: &str = "kap-demo-helm";
+    let helm = helm_bin()?;
+    let charts = std::env::temp_dir().join(format!("kap-demo-charts-{}", std::process::id()));
+    std::fs::create_dir_all(&charts)?;
+    let chart_dir = root().join("tests/charts/web").display().to_string();
+    let (ok, out) = real_helm(&["package", &chart_dir, "-d", &charts.display().to_string()]);
+    if !ok {
+        bail!("helm package failed: {out}");
+    }
+    let tgz = charts.join("web-0.1.0.tgz").display().to_string();
+    let _ = try_real_kubectl(&["delete", "namespace", NS, "--wait=true", "--timeout=60s"]);
+    let (ok, out) = try_real_kubectl(&["create", "namespace", NS]);
+    if !ok {
+        bail!("kubectl create namespace {NS}: {out}");
+    }
+    let config = charts.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[grants.helm]\nkube = {{ verbs = [\"get\", \"list\", \"create\", \"update\", \"patch\", \"delete\", \"delete-collection\"], resources = [\"*\"], namespaces = [\"*\"] }}\nlog = true\n\n[grants.helm.process]\nprograms = {{ helm = {{ path = {:?} }} }}\nread_dirs = [{:?}]\n",
+            helm.display().to_string(),
+            charts.display().to_string()
+        ),
+    )?;
+    let person = Person::new(true);
+    let client = start_with(
+        &ServerOpts {
+            kubeconfig: Some(kubeconfig()?),
+            audit_log: Some(audit.to_path_buf()),
+            config: Some(config),
+            ..Default::default()
+        },
+        person.clone(),
+        Protocol::Legacy,
+    )
+    .await?;
+    let replicas = || {
+        try_real_kubectl(&[
+            "get",
+            "deployment",
+            "web-web",
+            "-n",
+            NS,
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ])
+        .1
+    };
+    // (revision, status) of release `web` as the real helm sees it.
+    let oracle = || {
+        let out = real_helm(&[
+            "list",
+            "-n",
+            NS,
+            "-o",
+            "json",
+            "--deployed",
+            "--failed",
+            "--pending",
+            "--superseded",
+            "--uninstalling",
+        ])
+        .1;
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        v.as_array().and_then(|a| {
+            a.iter().find(|r| r["name"] == "web").map(|r| {
+                (
+                    r["revision"].to_string().trim_matches('"').to_string(),
+                    r["status"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+        })
+    };
+    let run = |command: String| {
+        let client = &client;
+        async move {
+            println!("\x1b[36m> execute_helm {command:?}\x1b[0m");
+            let r = call(
+                client,
+                "execute_helm",
+                serde_json::json!({ "command": command }),
+            )
+            .await?;
+            let body = text(&r);
+            for l in body.lines().take(20) {
+                println!("  {l}");
+            }
+            anyhow::Ok(r)
+        }
+    };
+
+    t.step(
+        "9. helm install (the chart's .tgz, granted by path); helm's API requests pass the gate",
+    );
+    let r = run(format!("install web {tgz} -n {NS}")).await?;
+    t.check(!is_error(&r), "installed");
+    t.check(
+        oracle() == Some(("1".into(), "deployed".into())),
+        "verified with the real helm: web revision 1 deployed",
+    );
+    t.check(
+        replicas() == "1",
+        "verified with kubectl: Deployment web-web has 1 replica",
+    );
+    t.check(
+        !text(&r).contains("kap-helm-canary"),
+        "the chart's Secret value never reaches the model",
+    );
+    let proxied = kube_ai_proxy_e2e::read_audit(audit)?
+        .iter()
+        .filter(|r| r["capability"] == "process.proxy")
+        .count();
+    println!("  {proxied} API requests of helm audited as process.proxy");
+    t.check(
+        proxied > 0,
+        "every API request helm made is in the audit log",
+    );
+
+    t.step("10. helm upgrade --set replicaCount=2; helm history");
+    let r = run(format!("upgrade web {tgz} -n {NS} --set replicaCount=2")).await?;
+    t.check(!is_error(&r), "upgraded");
+    t.check(replicas() == "2", "verified with kubectl: 2 replicas");
+    let r = run(format!("history web -n {NS}")).await?;
+    t.check(
+        !is_error(&r) && text(&r).contains("REVISION"),
+        "history shows the revisions",
+    );
+
+    t.step("11. helm rollback web 1: the person sees the diff and says yes");
+    let before = person.asked().len();
+    let r = run(format!("rollback web 1 -n {NS}")).await?;
+    t.check(!is_error(&r), "rolled back");
+    t.check(person.asked().len() > before, "the person was asked first");
+    t.check(replicas() == "1", "verified with kubectl: 1 replica again");
+    t.check(
+        oracle() == Some(("3".into(), "deployed".into())),
+        "verified with the real helm: revision 3",
+    );
+
+    t.step("12. helm uninstall web: the person sees what is deleted and says yes");
+    let before = person.asked().len();
+    let r = run(format!("uninstall web -n {NS}")).await?;
+    t.check(!is_error(&r), "uninstalled");
+    t.check(person.asked().len() > before, "the person was asked first");
+    if let Some(m) = person.asked().last() {
+        for l in m.lines().take(12) {
+            println!("  │ {l}");
+        }
+    }
+    t.check(
+        oracle().is_none(),
+        "verified with the real helm: no release left",
+    );
+    t.check(
+        !try_real_kubectl(&["get", "deployment", "web-web", "-n", NS]).0,
+        "verified with kubectl: the Deployment is gone",
+    );
+    client.cancel().await?;
+    let _ = std::fs::remove_dir_all(&charts);
     Ok(())
 }
 

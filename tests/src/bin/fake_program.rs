@@ -5,7 +5,7 @@
 //! - `*flood*`: writes to stdout forever; the host must cap it;
 //! - `*leak*`: reads the kubeconfig it was given (`$KUBECONFIG`), checks that its token works
 //!   while the call runs (`GET /version` through the proxy: prints `live-status: 200`), and
-//!   prints the proxy address and the token reversed in groups (so the host's redaction of
+//!   prints the proxy address and the token reversed in groups (`kap-reversed-groups:`) (so the host's redaction of
 //!   tokens does not hide it from the test), for the test to replay after the call.
 //!
 //! A dynamically linked Rust program, so Landlock (which allows the ELF interpreter and the
@@ -56,11 +56,17 @@ fn main() {
                 .find_map(|l| l.trim().strip_prefix(key))
                 .unwrap_or_default()
                 .trim()
+                .trim_matches('"')
                 .to_string()
         };
         let server = field("server:");
         let token = field("token:");
-        let hostport = server.trim_start_matches("http://").to_string();
+        let hostport = server
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         println!("server: {server}");
         println!("live-status: {}", get_version(&hostport, &token));
         let reversed: String = token.chars().rev().collect();
@@ -69,7 +75,7 @@ fn main() {
             .chunks(8)
             .map(|c| String::from_utf8_lossy(c).into_owned())
             .collect();
-        println!("reversed-token: {}", groups.join(" "));
+        println!("kap-reversed-groups: {}", groups.join(" "));
     } else {
         eprintln!("fake_program: unknown mode {name:?}");
         std::process::exit(2);

@@ -403,6 +403,7 @@ impl KubeView<'_> {
         };
         let mut facts = request_facts(&req, self.rollout_undo());
         facts.release_storage = extra.release_storage;
+        facts.metadata_read |= extra.metadata_read;
         let mut deadline = self.call.deadline;
         // The effect check's dry run, kept for the confirmation preview: one dry run a write.
         let judged: std::sync::Mutex<Option<(serde_json::Value, serde_json::Value)>> =

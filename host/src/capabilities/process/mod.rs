@@ -20,6 +20,7 @@ use wasmtime::component::{HasData, Linker};
 
 pub mod args;
 pub mod grant;
+pub mod protobuf;
 pub mod proxy;
 pub mod spawn;
 pub use grant::ProcessRequest;
@@ -331,6 +332,11 @@ impl latest_process::Host for ProcessView<'_> {
             .approved
             .as_deref()
             .map(|d| (d, approved_list.as_slice()));
+        let declared: &[ApprovedRequest] = req
+            .approval
+            .as_ref()
+            .map(|a| a.requests.as_slice())
+            .unwrap_or_default();
         let mut proxy = proxy;
         let child = spawn::run(spec);
         tokio::pin!(child);
@@ -339,7 +345,7 @@ impl latest_process::Host for ProcessView<'_> {
                 out = &mut child => break out,
                 Some(p) = proxy.requests.recv() => {
                     let mut view = KubeView::new(&mut *self.call, self.kube);
-                    let resp = proxy::answer(&mut view, p.request, binding).await;
+                    let resp = proxy::answer(&mut view, p.request, binding, declared).await;
                     let _ = p.reply.send(resp);
                 }
             }

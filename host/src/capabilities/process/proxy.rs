@@ -142,8 +142,7 @@ impl Proxy {
         let token = new_token()?;
         let (tx, rx) = mpsc::channel::<Pending>(16);
         let stop = CancellationToken::new();
-        let expected = format!("Bearer {token}");
-        tokio::spawn(serve(listener, expected, tx, stop.clone()));
+        tokio::spawn(serve(listener, token.clone(), tx, stop.clone()));
         Ok(Proxy {
             addr,
             token,
@@ -158,19 +157,23 @@ impl Proxy {
     }
 
     /// A kubeconfig (YAML) naming only this proxy and its token, with `namespace` as the
-    /// context's namespace. This is all the child gets.
+    /// context's namespace. This is all the child gets. The token is in the server URL's
+    /// path (client-go sends no bearer token to a plain-http server) and, for clients that
+    /// do send one, in `token`.
     pub fn kubeconfig(&self, namespace: &str) -> String {
         let ns = serde_json::to_string(namespace).unwrap_or_else(|_| "\"default\"".into());
         format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: kube-ai-proxy\n  cluster:\n    server: http://{}\ncontexts:\n- name: kube-ai-proxy\n  context:\n    cluster: kube-ai-proxy\n    user: kube-ai-proxy\n    namespace: {ns}\ncurrent-context: kube-ai-proxy\nusers:\n- name: kube-ai-proxy\n  user:\n    token: {}\n",
-            self.addr, self.token
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: kube-ai-proxy\n  cluster:\n    server: http://{}{}\ncontexts:\n- name: kube-ai-proxy\n  context:\n    cluster: kube-ai-proxy\n    user: kube-ai-proxy\n    namespace: {ns}\ncurrent-context: kube-ai-proxy\nusers:\n- name: kube-ai-proxy\n  user:\n    token: \"{}\"\n",
+            self.addr,
+            token_prefix(&self.token),
+            self.token
         )
     }
 }
 
 async fn serve(
     listener: TcpListener,
-    expected: String,
+    token: String,
     tx: mpsc::Sender<Pending>,
     stop: CancellationToken,
 ) {
@@ -181,14 +184,14 @@ async fn serve(
         };
         let Ok((stream, _)) = accepted else { continue };
         let tx = tx.clone();
-        let expected = expected.clone();
+        let token = token.clone();
         let stop = stop.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req: http::Request<Incoming>| {
                 let tx = tx.clone();
-                let expected = expected.clone();
+                let token = token.clone();
                 async move {
-                    let resp = handle(req, &expected, &tx).await;
+                    let resp = handle(req, &token, &tx).await;
                     Ok::<_, std::convert::Infallible>(
                         http::Response::builder()
                             .status(resp.status)
@@ -208,22 +211,49 @@ async fn serve(
     }
 }
 
+/// The path prefix that carries the token: `/kap-<token>`. client-go sends no bearer token
+/// to a plain-http server, so the kubeconfig's server URL carries it instead
+/// (`http://127.0.0.1:PORT/kap-<token>`; client-go keeps a server URL's path as the prefix of
+/// every request).
+fn token_prefix(token: &str) -> String {
+    format!("/kap-{token}")
+}
+
+/// Checks the request's token (the path prefix, or an `Authorization: Bearer` header) and
+/// returns the API path without the prefix; `None` when the token is missing or wrong.
+fn authorize(req: &http::Request<Incoming>, token: &str) -> Option<String> {
+    let path = req.uri().path();
+    let prefix = token_prefix(token);
+    if path.len() >= prefix.len() && same_token(path[..prefix.len()].as_bytes(), prefix.as_bytes())
+    {
+        let rest = &path[prefix.len()..];
+        if rest.is_empty() {
+            return Some("/".into());
+        }
+        if rest.starts_with('/') {
+            return Some(rest.to_string());
+        }
+        return None;
+    }
+    let bearer = format!("Bearer {token}");
+    req.headers()
+        .get(http::header::AUTHORIZATION)
+        .is_some_and(|v| same_token(v.as_bytes(), bearer.as_bytes()))
+        .then(|| path.to_string())
+}
+
 async fn handle(
     req: http::Request<Incoming>,
-    expected: &str,
+    token: &str,
     tx: &mpsc::Sender<Pending>,
 ) -> ProxyResponse {
-    let authorized = req
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .is_some_and(|v| same_token(v.as_bytes(), expected.as_bytes()));
-    if !authorized {
+    let Some(path) = authorize(&req, token) else {
         return ProxyResponse::status(
             401,
             "Unauthorized",
             "kube-ai-proxy: this proxy serves one process run, with its own token",
         );
-    }
+    };
     let header = |h: http::header::HeaderName| {
         req.headers()
             .get(h)
@@ -235,7 +265,6 @@ async fn handle(
         header(http::header::CONTENT_TYPE),
     );
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let body = match Limited::new(req.into_body(), MAX_REQUEST_BODY)
         .collect()
@@ -432,6 +461,18 @@ pub fn filter_release_secrets(body: &str, list: bool) -> Option<String> {
     }
 }
 
+/// A Secret's JSON without `data` and `stringData` (what a metadata read returns).
+pub fn strip_secret_data(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut m)) => {
+            m.remove("data");
+            m.remove("stringData");
+            serde_json::Value::Object(m).to_string()
+        }
+        _ => "{}".into(),
+    }
+}
+
 /// Whether approved request `a` covers `req`: the same verb, group, resource and namespace,
 /// no subresource, and the same name (`a`'s name ending in `*` matches by prefix; an absent
 /// one matches any name).
@@ -485,11 +526,39 @@ fn error_response(e: &KubeError) -> ProxyResponse {
 ///
 /// `approved` is the run's approval when the person gave it: its digest and the requests it
 /// covers. A request matching one of them ([`covers`]) is bound to that yes.
+///
+/// `declared` is every request the run's approval lists (given or not): a `get` of a Secret
+/// the run itself writes (its chart's own Secret, which helm reads before applying it) is a
+/// metadata read: allowed by `default.secret-metadata` and answered without `data` and
+/// `stringData`. Any other Secret read is judged as usual (Secret contents are denied).
 pub async fn answer(
     view: &mut KubeView<'_>,
     r: ProxyRequest,
     approved: Option<(&str, &[ApprovedRequest])>,
+    declared: &[ApprovedRequest],
 ) -> ProxyResponse {
+    // The gate judges JSON: a protobuf body (client-go's typed clients, e.g. helm's release
+    // records) is decoded to JSON where this proxy knows its type, and refused otherwise.
+    let mut r = r;
+    if !r.body.is_empty()
+        && r.content_type
+            .as_deref()
+            .is_some_and(|c| c.starts_with("application/vnd.kubernetes.protobuf"))
+    {
+        match super::protobuf::to_json(&r.body) {
+            Ok(json) => {
+                r.body = json.into_bytes();
+                r.content_type = Some("application/json".into());
+            }
+            Err(why) => {
+                return ProxyResponse::status(
+                    415,
+                    "UnsupportedMediaType",
+                    &format!("kube-ai-proxy: {why}"),
+                );
+            }
+        }
+    }
     match classify(&r) {
         Classified::Discovery => {
             let target = if r.query.is_empty() {
@@ -522,8 +591,20 @@ pub async fn answer(
                 && req.resource == "secrets"
                 && matches!(req.verb, Verb::Get | Verb::List);
             let list = req.verb == Verb::List;
+            let own_secret = secret_read
+                && !release
+                && req.verb == Verb::Get
+                && declared.iter().any(|a| {
+                    matches!(a.verb, Verb::Create | Verb::Update | Verb::Patch)
+                        && a.group.is_empty()
+                        && a.resource == "secrets"
+                        && a.namespace == req.namespace
+                        && a.name.is_some()
+                        && a.name == req.name
+                });
             let facts = RequestFacts {
                 release_storage: release,
+                metadata_read: own_secret,
                 ..RequestFacts::default()
             };
             let bound = approved
@@ -533,6 +614,7 @@ pub async fn answer(
                 .send_as(CAPABILITY, req, facts, Reader::Child, bound)
                 .await
             {
+                Ok(resp) if own_secret => ProxyResponse::json(200, strip_secret_data(&resp.body)),
                 Ok(resp) if secret_read => match filter_release_secrets(&resp.body, list) {
                     Some(body) => ProxyResponse::json(200, body),
                     None => ProxyResponse::status(
