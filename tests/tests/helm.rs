@@ -238,8 +238,16 @@ async fn install_upgrade_rollback_uninstall_through_the_proxy() {
         "uninstall was not confirmed"
     );
     assert!(releases(NS).is_empty(), "{:?}", releases(NS));
-    let (ok, _) = kc(&["get", "deployment", "web-web", "-n", NS]);
-    assert!(!ok, "the Deployment is still there");
+    for (kind, name) in [
+        ("deployment", "web-web"),
+        ("service", "web-web"),
+        ("configmap", "web-config"),
+        ("secret", "web-secret"),
+    ] {
+        let (ok, _) = kc(&["get", kind, name, "-n", NS]);
+        assert!(!ok, "{kind}/{name} is still there after the uninstall");
+    }
+    assert!(!text(&r).contains("denied"), "{}", text(&r));
     c.cancel().await.unwrap();
 }
 

@@ -569,8 +569,9 @@ async fn helm_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()> {
         "verified with the real helm: no release left",
     );
     t.check(
-        !try_real_kubectl(&["get", "deployment", "web-web", "-n", NS]).0,
-        "verified with kubectl: the Deployment is gone",
+        !try_real_kubectl(&["get", "deployment", "web-web", "-n", NS]).0
+            && !try_real_kubectl(&["get", "secret", "web-secret", "-n", NS]).0,
+        "verified with kubectl: the Deployment and the chart's Secret are gone",
     );
     client.cancel().await?;
     let _ = std::fs::remove_dir_all(&charts);

@@ -528,7 +528,8 @@ fn error_response(e: &KubeError) -> ProxyResponse {
 /// covers. A request matching one of them ([`covers`]) is bound to that yes.
 ///
 /// `declared` is every request the run's approval lists (given or not): a `get` of a Secret
-/// the run itself writes (its chart's own Secret, which helm reads before applying it) is a
+/// the run itself writes or deletes (its chart's own Secret, which helm reads before
+/// applying or deleting it) is a
 /// metadata read: allowed by `default.secret-metadata` and answered without `data` and
 /// `stringData`. Any other Secret read is judged as usual (Secret contents are denied).
 pub async fn answer(
@@ -595,8 +596,10 @@ pub async fn answer(
                 && !release
                 && req.verb == Verb::Get
                 && declared.iter().any(|a| {
-                    matches!(a.verb, Verb::Create | Verb::Update | Verb::Patch)
-                        && a.group.is_empty()
+                    matches!(
+                        a.verb,
+                        Verb::Create | Verb::Update | Verb::Patch | Verb::Delete
+                    ) && a.group.is_empty()
                         && a.resource == "secrets"
                         && a.namespace == req.namespace
                         && a.name.is_some()
