@@ -102,6 +102,13 @@ bench: build
 	tests/cluster/demo-workloads.sh >&2; \
 	KAP_KUBECTL=$$KAP_BIN_DIR/kubectl $(TARGET)/debug/bench
 
+## helm through MCP (the real helm behind the API proxy) vs helm run directly; requests per write.
+.PHONY: helm-bench
+helm-bench: build
+	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
+	export KAP_HELM=$$(tests/cluster/build-helm.sh | tail -n1); \
+	$(TARGET)/debug/helm_bench
+
 ## Output size of `get pods -A` with 1,000 pods (namespace kap-scale, deleted afterwards):
 ## execute_kubectl through MCP vs kubectl (not part of `make test`).
 .PHONY: outsize

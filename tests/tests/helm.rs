@@ -712,3 +712,61 @@ async fn a_chart_from_a_granted_repository_over_loopback_http() {
     assert!(ok, "{out}");
     c.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_install_into_a_namespace_marked_for_confirmation_asks_once() {
+    const NS: &str = "kap-helm-ask";
+    fresh_namespace(NS);
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        format!(
+            "rules:\n  - id: ask-in-{NS}\n    effect: confirm\n    verbs: [create, update, patch]\n    resources: [\"*\"]\n    namespaces: [{NS}]\n    reason: {NS} is shared\n"
+        ),
+    )
+    .unwrap();
+    let chart = charts().join("web").display().to_string();
+    // A person who says no: nothing is created, and helm never ran the install.
+    let mut o = opts(&dir, &helm_bin().unwrap(), &[]);
+    o.args = vec!["--policy".into(), policy.display().to_string()];
+    let no = Person::new(false);
+    let c = start_with(&o, no.clone(), Protocol::Legacy).await.unwrap();
+    let r = helm(&c, &format!("install web {chart} -n {NS}")).await;
+    assert!(is_error(&r), "{}", text(&r));
+    assert_eq!(no.asked().len(), 1, "{:?}", no.asked());
+    assert!(
+        no.asked()[0].contains("Deployment kap-helm-ask/web-web"),
+        "{:?}",
+        no.asked()
+    );
+    assert!(releases(NS).is_empty(), "{:?}", releases(NS));
+    assert!(
+        proxied(&dir).iter().all(|r| r["verb"] != "create"),
+        "{:?}",
+        proxied(&dir)
+    );
+    c.cancel().await.unwrap();
+    // A person who says yes: one question for the whole install, every create bound to it.
+    let yes = Person::new(true);
+    let c = start_with(&o, yes.clone(), Protocol::Legacy).await.unwrap();
+    let r = helm(&c, &format!("install web {chart} -n {NS}")).await;
+    assert!(!is_error(&r), "{}", text(&r));
+    assert_eq!(yes.asked().len(), 1, "{:?}", yes.asked());
+    assert_eq!(
+        releases(NS),
+        vec![("web".into(), "1".into(), "deployed".into())]
+    );
+    let bound = proxied(&dir)
+        .iter()
+        .filter(|r| {
+            r["confirmation"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("approved-with-run"))
+        })
+        .count();
+    assert!(bound >= 4, "{:?}", proxied(&dir));
+    let (ok, out) = real_helm(&["uninstall", "web", "-n", NS]);
+    assert!(ok, "{out}");
+    c.cancel().await.unwrap();
+}

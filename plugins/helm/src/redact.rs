@@ -150,13 +150,10 @@ fn secret_document(doc: &str) -> String {
                 continue;
             }
             if indent > data_indent {
-                match body.split_once(':') {
-                    Some((k, _)) => {
-                        let nl = if line.ends_with('\n') { "\n" } else { "" };
-                        out.push_str(&format!("{}{k}: {REDACTED}{nl}", &line[..indent]));
-                    }
-                    // A continuation line of a block scalar: dropped.
-                    None => {}
+                // A continuation line of a block scalar (no `key:`) is dropped.
+                if let Some((k, _)) = body.split_once(':') {
+                    let nl = if line.ends_with('\n') { "\n" } else { "" };
+                    out.push_str(&format!("{}{k}: {REDACTED}{nl}", &line[..indent]));
                 }
                 continue;
             }

@@ -224,7 +224,7 @@ fn token_prefix(token: &str) -> String {
 fn authorize(req: &http::Request<Incoming>, token: &str) -> Option<String> {
     let path = req.uri().path();
     let prefix = token_prefix(token);
-    if path.len() >= prefix.len() && same_token(path[..prefix.len()].as_bytes(), prefix.as_bytes())
+    if path.len() >= prefix.len() && same_token(&path.as_bytes()[..prefix.len()], prefix.as_bytes())
     {
         let rest = &path[prefix.len()..];
         if rest.is_empty() {
