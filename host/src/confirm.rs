@@ -281,6 +281,15 @@ pub fn message(tool: &str, what: &str, reason: &str, preview: &str) -> String {
     )
 }
 
+/// The question for a whole program run (a process run's approval): what it is, why it
+/// needs a yes, the plugin's preview (e.g. the objects an uninstall deletes, a rollback's
+/// diff), and what the yes covers.
+pub fn run_message(tool: &str, what: &str, reason: &str, preview: &str) -> String {
+    format!(
+        "The assistant wants to run (tool {tool}):\n  {what}\n\nWhy this needs your yes: {reason}\n\nWhat it will do:\n{preview}\nA yes covers the requests listed for this run; any other request that needs confirmation is asked on its own."
+    )
+}
+
 /// The part of a call's clock shared with the task that enforces its timeout: while a person
 /// is asked, the call's timeout is paused, and extended by the time spent asking.
 #[derive(Debug, Default)]

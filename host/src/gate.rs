@@ -150,20 +150,17 @@ fn write(audit: &AuditLog, mut rec: Record, started: Instant, outcome: &str) {
 /// and reason.
 #[allow(clippy::too_many_arguments)]
 async fn ask(
-    principal: &Principal<'_>,
-    what: &str,
+    message: &str,
     rule: &str,
     reason: &str,
-    preview: &str,
     digest: &str,
     allow_hint: &str,
     channel: &Channel,
     clock: &Mutex<Clock>,
     deadline: &mut Instant,
 ) -> (&'static str, Option<(&'static str, String)>) {
-    let message = crate::confirm::message(&principal.caller.tool, what, reason, preview);
     let since = pause(clock);
-    let answer = channel.ask(digest, &message).await;
+    let answer = channel.ask(digest, message).await;
     *deadline += resume(clock, since);
     let name = answer.audit_name();
     let refusal = match answer {
@@ -430,12 +427,16 @@ impl Gate<'_> {
                     return Err(AdmitError::Preview((e, outcome)));
                 }
             };
-            let (answer, refusal) = ask(
-                principal,
+            let message = crate::confirm::message(
+                &principal.caller.tool,
                 &confirmation.what,
-                &rule,
                 &reason,
                 &preview,
+            );
+            let (answer, refusal) = ask(
+                &message,
+                &rule,
+                &reason,
                 &confirmation.digest,
                 &confirmation.allow_hint,
                 confirmation.channel,
@@ -453,11 +454,16 @@ impl Gate<'_> {
                 }));
             }
         }
-        Ok(Admission {
+        Ok(self.admission(rec, started))
+    }
+
+    /// An admission whose record is written when it is finished (or dropped).
+    fn admission(&self, rec: Record, started: Instant) -> Admission {
+        Admission {
             audit: self.audit.clone(),
             rec: Some(rec),
             started,
-        })
+        }
     }
 
     /// Admits one program run (`process.run`): the grant names the program, the argument
@@ -513,11 +519,7 @@ impl Gate<'_> {
         rec.rule = Some("grant.process".into());
         let Some(approval) = run.approval else {
             return Ok(ProcessAdmission {
-                admission: Admission {
-                    audit: self.audit.clone(),
-                    rec: Some(rec),
-                    started,
-                },
+                admission: self.admission(rec, started),
                 approved: None,
             });
         };
@@ -554,23 +556,23 @@ impl Gate<'_> {
         }
         let Some((rule, reason)) = confirm else {
             return Ok(ProcessAdmission {
-                admission: Admission {
-                    audit: self.audit.clone(),
-                    rec: Some(rec),
-                    started,
-                },
+                admission: self.admission(rec, started),
                 approved: None,
             });
         };
         rec.decision = Some("confirm");
         rec.rule = Some(rule.clone());
         rec.reason = Some(reason.clone());
-        let (answer, refusal) = ask(
-            principal,
+        let message = crate::confirm::run_message(
+            &principal.caller.tool,
             approval.what,
-            &rule,
             &reason,
             approval.preview,
+        );
+        let (answer, refusal) = ask(
+            &message,
+            &rule,
+            &reason,
             &approval.digest,
             &hint,
             run.channel,
@@ -588,11 +590,7 @@ impl Gate<'_> {
             });
         }
         Ok(ProcessAdmission {
-            admission: Admission {
-                audit: self.audit.clone(),
-                rec: Some(rec),
-                started,
-            },
+            admission: self.admission(rec, started),
             approved: Some(approval.digest),
         })
     }

@@ -56,6 +56,48 @@ pub fn helm_bin() -> Result<PathBuf> {
     }
 }
 
+/// The releases the real helm (admin kubeconfig) sees in `ns`, in every state but
+/// uninstalled: (name, revision, status). Fails loudly when helm fails.
+pub fn helm_releases(ns: &str) -> Vec<(String, String, String)> {
+    let (ok, out) = real_helm(&[
+        "list",
+        "-n",
+        ns,
+        "-o",
+        "json",
+        "--deployed",
+        "--failed",
+        "--pending",
+        "--superseded",
+        "--uninstalling",
+    ]);
+    assert!(ok, "helm list: {out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
+    v.as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap_or("").to_string(),
+                r["revision"].to_string().trim_matches('"').to_string(),
+                r["status"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Median and p99 of `v`, in milliseconds (for the bench binaries).
+pub fn stats(mut v: Vec<std::time::Duration>) -> (f64, f64) {
+    v.sort();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let median = ms(v[v.len() / 2]);
+    let p99 = ms(v[((v.len() as f64 * 0.99).ceil() as usize)
+        .saturating_sub(1)
+        .min(v.len() - 1)]);
+    (median, p99)
+}
+
 /// Runs the real helm with the admin kubeconfig (the oracle of the helm tests, never
 /// through the server) and returns (success, stdout+stderr). Its own scratch homes keep it
 /// from reading the user's helm configuration.

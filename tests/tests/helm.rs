@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kube_ai_proxy_e2e::{
-    Person, Protocol, ServerOpts, call, helm_bin, is_error, kubeconfig, read_audit, real_helm,
-    root, start, start_with, text, try_real_kubectl,
+    Person, Protocol, ServerOpts, call, helm_bin, helm_releases, is_error, kubeconfig, read_audit,
+    real_helm, root, start, start_with, text, try_real_kubectl,
 };
 use serde_json::{Value, json};
 
@@ -79,34 +79,8 @@ async fn helm<H: rmcp::ClientHandler>(
         .unwrap()
 }
 
-/// The releases real helm sees in `ns` (name → (revision, status)).
 fn releases(ns: &str) -> Vec<(String, String, String)> {
-    let (ok, out) = real_helm(&[
-        "list",
-        "-n",
-        ns,
-        "-o",
-        "json",
-        "--deployed",
-        "--failed",
-        "--pending",
-        "--superseded",
-        "--uninstalling",
-    ]);
-    assert!(ok, "{out}");
-    let v: Value = serde_json::from_str(&out).unwrap_or(Value::Null);
-    v.as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|r| {
-            (
-                r["name"].as_str().unwrap_or("").to_string(),
-                r["revision"].to_string().trim_matches('"').to_string(),
-                r["status"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
+    helm_releases(ns)
 }
 
 fn audit(dir: &tempfile::TempDir) -> Vec<Value> {

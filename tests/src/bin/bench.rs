@@ -5,20 +5,10 @@
 //!
 //! Usage: `make bench` (needs KUBECONFIG and the built kubectl on PATH or in KAP_KUBECTL).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Result, bail};
-use kube_ai_proxy_e2e::{ServerOpts, is_error, kubeconfig, kubectl, start};
-
-fn stats(mut v: Vec<Duration>) -> (f64, f64) {
-    v.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let median = ms(v[v.len() / 2]);
-    let p99 = ms(v[((v.len() as f64 * 0.99).ceil() as usize)
-        .saturating_sub(1)
-        .min(v.len() - 1)]);
-    (median, p99)
-}
+use kube_ai_proxy_e2e::{ServerOpts, is_error, kubeconfig, kubectl, start, stats};
 
 #[tokio::main]
 async fn main() -> Result<()> {

@@ -465,28 +465,10 @@ async fn helm_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()> {
     };
     // (revision, status) of release `web` as the real helm sees it.
     let oracle = || {
-        let out = real_helm(&[
-            "list",
-            "-n",
-            NS,
-            "-o",
-            "json",
-            "--deployed",
-            "--failed",
-            "--pending",
-            "--superseded",
-            "--uninstalling",
-        ])
-        .1;
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
-        v.as_array().and_then(|a| {
-            a.iter().find(|r| r["name"] == "web").map(|r| {
-                (
-                    r["revision"].to_string().trim_matches('"').to_string(),
-                    r["status"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-        })
+        kube_ai_proxy_e2e::helm_releases(NS)
+            .into_iter()
+            .find(|(name, _, _)| name == "web")
+            .map(|(_, rev, status)| (rev, status))
     };
     let run = |command: String| {
         let client = &client;

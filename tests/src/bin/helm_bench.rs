@@ -11,19 +11,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use kube_ai_proxy_e2e::{
     Person, Protocol, ServerOpts, call, helm_bin, is_error, kubeconfig, read_audit, real_helm,
-    root, start_with, text, try_real_kubectl,
+    root, start_with, stats, text, try_real_kubectl,
 };
 use serde_json::json;
-
-fn stats(mut v: Vec<Duration>) -> (f64, f64) {
-    v.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let median = ms(v[v.len() / 2]);
-    let p99 = ms(v[((v.len() as f64 * 0.99).ceil() as usize)
-        .saturating_sub(1)
-        .min(v.len() - 1)]);
-    (median, p99)
-}
 
 #[tokio::main]
 async fn main() -> Result<()> {

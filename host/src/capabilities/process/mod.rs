@@ -150,20 +150,30 @@ fn refusal_error(r: Refusal) -> ProcessError {
 }
 
 impl ProcessView<'_> {
+    /// The gate as the process capability uses it (no RBAC pre-check of its own: the
+    /// child's requests are checked one by one at the proxy).
+    fn gate(&self) -> Gate<'_> {
+        Gate {
+            policy: &self.call.policy,
+            audit: &self.call.audit,
+            rbac: None,
+        }
+    }
+
+    /// Who runs the program.
+    fn principal(&self) -> Principal<'_> {
+        Principal {
+            plugin: &self.call.plugin,
+            caller: &self.call.caller,
+            identity: &self.call.identity,
+        }
+    }
+
     /// Audits (through the gate, as not granted) and returns a refusal that came before the
     /// gate's own checks: the budget, loading, the input size. `rule` is the one the plugin
     /// sees.
     async fn refuse_early(&self, req: &RunRequest, rule: &str, reason: String) -> ProcessError {
-        let gate = Gate {
-            policy: &self.call.policy,
-            audit: &self.call.audit,
-            rbac: None,
-        };
-        let principal = Principal {
-            plugin: &self.call.plugin,
-            caller: &self.call.caller,
-            identity: &self.call.identity,
-        };
+        let (gate, principal) = (self.gate(), self.principal());
         let run = ProcessRun {
             program: &req.program,
             args: &req.args,
@@ -256,16 +266,7 @@ impl latest_process::Host for ProcessView<'_> {
         });
         let mut deadline = self.call.deadline;
         let admitted = {
-            let gate = Gate {
-                policy: &self.call.policy,
-                audit: &self.call.audit,
-                rbac: None,
-            };
-            let principal = Principal {
-                plugin: &self.call.plugin,
-                caller: &self.call.caller,
-                identity: &self.call.identity,
-            };
+            let (gate, principal) = (self.gate(), self.principal());
             let run = ProcessRun {
                 program: &req.program,
                 args: &req.args,

@@ -475,9 +475,20 @@ pub fn strip_secret_data(body: &str) -> String {
 
 /// Whether approved request `a` covers `req`: the same verb, group, resource and namespace,
 /// no subresource, and the same name (`a`'s name ending in `*` matches by prefix; an absent
-/// one matches any name).
+/// one matches any name). A create's name is its body's `metadata.name`.
 pub fn covers(a: &ApprovedRequest, req: &Request) -> bool {
-    let name_ok = match (&a.name, &req.name) {
+    let body_name = || {
+        req.body
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+            .and_then(|v| v.pointer("/metadata/name")?.as_str().map(str::to_string))
+    };
+    let name = match (&req.name, req.verb) {
+        (Some(n), _) => Some(n.clone()),
+        (None, Verb::Create) => body_name(),
+        (None, _) => None,
+    };
+    let name_ok = match (&a.name, &name) {
         (None, _) => true,
         (Some(want), Some(have)) => match want.strip_suffix('*') {
             Some(prefix) => have.starts_with(prefix),
@@ -744,6 +755,58 @@ mod tests {
     }
 
     #[test]
+    fn an_approval_covers_the_requests_it_names() {
+        let a = |verb, resource: &str, name: Option<&str>| ApprovedRequest {
+            verb,
+            group: String::new(),
+            resource: resource.into(),
+            namespace: Some("demo".into()),
+            name: name.map(str::to_string),
+        };
+        let create = resource(classify(&ProxyRequest {
+            body:
+                br#"{"metadata":{"name":"sh.helm.release.v1.web.v1"},"type":"helm.sh/release.v1"}"#
+                    .to_vec(),
+            ..req(http::Method::POST, "/api/v1/namespaces/demo/secrets", "")
+        }));
+        assert!(covers(
+            &a(Verb::Create, "secrets", Some("sh.helm.release.v1.web.v*")),
+            &create
+        ));
+        assert!(!covers(
+            &a(Verb::Create, "secrets", Some("web-secret")),
+            &create
+        ));
+        assert!(!covers(&a(Verb::Update, "secrets", None), &create));
+        let delete = resource(classify(&req(
+            http::Method::DELETE,
+            "/api/v1/namespaces/demo/configmaps/web-config",
+            "",
+        )));
+        assert!(covers(
+            &a(Verb::Delete, "configmaps", Some("web-config")),
+            &delete
+        ));
+        assert!(!covers(
+            &a(Verb::Delete, "configmaps", Some("web-conf")),
+            &delete
+        ));
+        assert!(!covers(
+            &a(Verb::Delete, "secrets", Some("web-config")),
+            &delete
+        ));
+        let other_ns = resource(classify(&req(
+            http::Method::DELETE,
+            "/api/v1/namespaces/prod/configmaps/web-config",
+            "",
+        )));
+        assert!(!covers(
+            &a(Verb::Delete, "configmaps", Some("web-config")),
+            &other_ns
+        ));
+    }
+
+    #[test]
     fn patch_types_come_from_the_content_type() {
         let mut r = req(
             http::Method::PATCH,
@@ -840,42 +903,62 @@ mod tests {
             .lines()
             .find_map(|l| l.trim().strip_prefix("token: "))
             .unwrap()
+            .trim_matches('"')
             .to_string();
         assert_eq!(token.len(), 64);
-        assert!(kc.contains(&format!("server: http://{addr}")));
-        // Answer one request from the owner's side.
+        // client-go sends no bearer token to a plain-http server: the URL's path carries it.
+        assert!(
+            kc.contains(&format!("server: http://{addr}/kap-{token}\n")),
+            "{kc}"
+        );
+        // Answer two requests from the owner's side: the prefix is gone from their paths.
         let owner = tokio::spawn(async move {
-            let p = proxy.requests.recv().await.unwrap();
-            assert_eq!(p.request.path, "/api/v1/namespaces/demo/pods");
-            let _ = p
-                .reply
-                .send(ProxyResponse::json(200, r#"{"items":[]}"#.into()));
+            for _ in 0..2 {
+                let p = proxy.requests.recv().await.unwrap();
+                assert_eq!(p.request.path, "/api/v1/namespaces/demo/pods");
+                let _ = p
+                    .reply
+                    .send(ProxyResponse::json(200, r#"{"items":[]}"#.into()));
+            }
             proxy
         });
-        let get = |auth: Option<String>| async move {
+        let get_path = |path: String, auth: Option<String>| async move {
             let mut s = tokio::net::TcpStream::connect(addr).await?;
             let auth = auth
                 .map(|a| format!("Authorization: {a}\r\n"))
                 .unwrap_or_default();
-            let msg = format!(
-                "GET /api/v1/namespaces/demo/pods HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n"
-            );
+            let msg = format!("GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n");
             tokio::io::AsyncWriteExt::write_all(&mut s, msg.as_bytes()).await?;
             let mut out = String::new();
             tokio::io::AsyncReadExt::read_to_string(&mut s, &mut out).await?;
             Ok::<_, std::io::Error>(out)
         };
-        let denied = get(Some("Bearer wrong".into())).await.unwrap();
+        let wrong = get_path("/kap-0000/api/v1/namespaces/demo/pods".into(), None)
+            .await
+            .unwrap();
+        assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+        let glued = get_path(format!("/kap-{token}api/v1/namespaces/demo/pods"), None)
+            .await
+            .unwrap();
+        assert!(glued.starts_with("HTTP/1.1 401"), "{glued}");
+        let by_path = get_path(format!("/kap-{token}/api/v1/namespaces/demo/pods"), None)
+            .await
+            .unwrap();
+        assert!(by_path.starts_with("HTTP/1.1 200"), "{by_path}");
+        let pods = || "/api/v1/namespaces/demo/pods".to_string();
+        let denied = get_path(pods(), Some("Bearer wrong".into())).await.unwrap();
         assert!(denied.starts_with("HTTP/1.1 401"), "{denied}");
-        let none = get(None).await.unwrap();
+        let none = get_path(pods(), None).await.unwrap();
         assert!(none.starts_with("HTTP/1.1 401"), "{none}");
-        let ok = get(Some(format!("Bearer {token}"))).await.unwrap();
+        let ok = get_path(pods(), Some(format!("Bearer {token}")))
+            .await
+            .unwrap();
         assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
         assert!(ok.ends_with(r#"{"items":[]}"#), "{ok}");
         // Dropped: the port closes, the token is dead.
         drop(owner.await.unwrap());
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let after = get(Some(format!("Bearer {token}"))).await;
+        let after = get_path(pods(), Some(format!("Bearer {token}"))).await;
         assert!(
             after.is_err() || !after.as_ref().unwrap().starts_with("HTTP/1.1 200"),
             "{after:?}"
