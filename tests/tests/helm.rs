@@ -744,3 +744,31 @@ async fn an_install_into_a_namespace_marked_for_confirmation_asks_once() {
     assert!(ok, "{out}");
     c.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_symlink_out_of_a_granted_directory_is_refused_by_the_host() {
+    let dir = tempfile::tempdir().unwrap();
+    // The granted directory (the temp dir) holds a link to a chart outside every grant.
+    let outside = tempfile::tempdir().unwrap();
+    let (ok, out) = real_helm(&[
+        "package",
+        &charts().join("web").display().to_string(),
+        "-d",
+        &outside.path().display().to_string(),
+    ]);
+    assert!(ok, "{out}");
+    let link = dir.path().join("escape.tgz");
+    std::os::unix::fs::symlink(outside.path().join("web-0.1.0.tgz"), &link).unwrap();
+    let c = start(&opts(&dir, &helm_bin().unwrap(), &[])).await.unwrap();
+    let r = helm(&c, &format!("template t {}", link.display())).await;
+    assert!(is_error(&r), "{}", text(&r));
+    assert!(text(&r).contains("grant.process.args"), "{}", text(&r));
+    assert!(
+        audit(&dir).iter().any(|r| r["capability"] == "process.run"
+            && r["decision"] == "deny"
+            && r["rule"] == "grant.process.args"),
+        "{:?}",
+        audit(&dir)
+    );
+    c.cancel().await.unwrap();
+}
