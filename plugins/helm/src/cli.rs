@@ -26,7 +26,22 @@ pub static FLAGS: &[FlagSpec] = &[
         Some('o'),
         Value,
         &["list", "status", "history", "get", "search"],
-        "output format: table, json or yaml",
+        "output format: table, json or yaml (get: values and metadata only)",
+    ),
+    // client-side throttling (global flags)
+    flag(
+        "burst-limit",
+        None,
+        Value,
+        &[],
+        "client-side default throttling limit",
+    ),
+    flag(
+        "qps",
+        None,
+        Value,
+        &[],
+        "queries per second used when communicating with the Kubernetes API",
     ),
     // list
     flag(
@@ -41,7 +56,7 @@ pub static FLAGS: &[FlagSpec] = &[
         Some('a'),
         Bool,
         &["get"],
-        "get values: dump all (computed) values",
+        "get values only: dump all (computed) values",
     ),
     flag(
         "filter",
@@ -126,20 +141,6 @@ pub static FLAGS: &[FlagSpec] = &[
         &["status", "get"],
         "the release revision",
     ),
-    flag(
-        "show-desc",
-        None,
-        Bool,
-        &["status"],
-        "show the description message of the release",
-    ),
-    flag(
-        "show-resources",
-        None,
-        Bool,
-        &["status"],
-        "show the resources of the release",
-    ),
     // show
     flag(
         "devel",
@@ -153,7 +154,7 @@ pub static FLAGS: &[FlagSpec] = &[
         None,
         Value,
         &["show"],
-        "a JSONPath expression to filter the output (show values)",
+        "a JSONPath expression to filter the output (show values only)",
     ),
     // charts from repositories
     flag(
@@ -226,7 +227,7 @@ pub static FLAGS: &[FlagSpec] = &[
         "description",
         None,
         Value,
-        &["install", "upgrade", "uninstall"],
+        &["install", "upgrade", "rollback", "uninstall"],
         "a custom description",
     ),
     flag(
@@ -254,7 +255,7 @@ pub static FLAGS: &[FlagSpec] = &[
         "rollback-on-failure",
         None,
         Bool,
-        &["install", "upgrade", "rollback"],
+        &["install", "upgrade"],
         "roll back (uninstall) on failure; implies --wait=legacy here",
     ),
     flag(
@@ -350,7 +351,7 @@ pub static FLAGS: &[FlagSpec] = &[
     ),
     flag(
         "labels",
-        None,
+        Some('l'),
         Value,
         &["install", "upgrade"],
         "labels added to release metadata",
@@ -382,13 +383,6 @@ pub static FLAGS: &[FlagSpec] = &[
         Bool,
         &["template"],
         "set .Release.IsUpgrade instead of .Release.IsInstall",
-    ),
-    flag(
-        "validate",
-        None,
-        Bool,
-        &["template"],
-        "validate the manifests against the cluster",
     ),
     flag("strict", None, Bool, &["lint"], "fail on lint warnings"),
     flag(
@@ -506,7 +500,7 @@ pub static SUBS: &[Sub] = &[
         aliases: &[],
         modes: &[],
         args: (1, 1),
-        usage: "status RELEASE [--revision N] [-o json|yaml] [--show-resources]",
+        usage: "status RELEASE [--revision N] [-o json|yaml]",
         summary: "the status of a release",
     },
     Sub {
@@ -522,7 +516,7 @@ pub static SUBS: &[Sub] = &[
         aliases: &[],
         modes: &["all", "values", "manifest", "notes", "hooks", "metadata"],
         args: (1, 1),
-        usage: "get all|values|manifest|notes|hooks|metadata RELEASE [--revision N] [-a] [-o json|yaml]",
+        usage: "get all|values|manifest|notes|hooks|metadata RELEASE [--revision N] [-a (values)] [-o json|yaml (values, metadata)]",
         summary: "a release's data (Secret data shown as <redacted>, credential-like values redacted)",
     },
     Sub {
@@ -570,7 +564,7 @@ pub static SUBS: &[Sub] = &[
         aliases: &[],
         modes: &[],
         args: (1, 2),
-        usage: "rollback RELEASE [REVISION] [--dry-run] [--wait]",
+        usage: "rollback RELEASE [REVISION] [--dry-run] [--wait] [--description TEXT]",
         summary: "roll a release back (asks the person, with the diff)",
     },
     Sub {
@@ -705,6 +699,36 @@ pub fn parse(words: &[String]) -> Result<Command, String> {
         args.remove(0);
         Some(m)
     };
+    // helm's argument vector is rebuilt with the positional arguments first, without `--`:
+    // a word after `--` that starts with `-` would reach helm as a flag no table checked.
+    // Release names, revisions and chart references never start with `-`.
+    if let Some(a) = args.iter().chain(mode.iter()).find(|a| a.starts_with('-')) {
+        return Err(format!(
+            "argument {a:?} starts with `-`: release names, revisions and charts never do (a flag after `--` is refused)"
+        ));
+    }
+    // Flags helm defines on one mode only (helm v4.3: `get values -a`, `-o` on `get values`
+    // and `get metadata`, `show values --jsonpath`).
+    for (flag, on_sub, modes) in [
+        ("all", "get", &["values"][..]),
+        ("output", "get", &["values", "metadata"][..]),
+        ("jsonpath", "show", &["values"][..]),
+    ] {
+        if sub.name == on_sub
+            && parsed.given(flag)
+            && !modes.contains(&mode.as_deref().unwrap_or(""))
+        {
+            return Err(format!(
+                "helm {on_sub} {} does not take --{flag} (only {})",
+                mode.as_deref().unwrap_or(""),
+                modes
+                    .iter()
+                    .map(|m| format!("`{on_sub} {m}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ));
+        }
+    }
     if sub.name == "search" {
         return Err("helm search repo needs configured repositories, which this server does not keep; use `show chart NAME --repo URL` with a granted URL".into());
     }
@@ -750,6 +774,12 @@ impl Command {
     /// a dry run).
     pub fn writes(&self) -> bool {
         WRITES.contains(&self.sub) && !self.dry_run()
+    }
+
+    /// Whether the command renders a chart with values (install, upgrade, template, lint):
+    /// the only ones the `values` argument applies to.
+    pub fn renders(&self) -> bool {
+        RENDERS.contains(&self.sub)
     }
 
     /// Whether a dry run was asked for.

@@ -102,6 +102,12 @@ impl Plugin for Helm {
             "execute_helm" => {
                 let command = command_arg(args)?;
                 let cmd = cli::parse(&words(command)?).map_err(ToolError::InvalidArguments)?;
+                if args.get("values").is_some_and(|v| !v.is_null()) && !cmd.renders() {
+                    return Err(ToolError::InvalidArguments(format!(
+                        "`values` applies to install, upgrade, template and lint, not helm {}",
+                        cmd.sub
+                    )));
+                }
                 let Some(grant) = ctx.process.as_ref() else {
                     return Ok(ToolOutput::error(
                         "Error: the helm plugin has no process grant on this server: the operator grants helm with [grants.helm.process] (or puts helm on the server's PATH)",
@@ -443,5 +449,195 @@ mod tests {
             out.text
         );
         assert!(seen.lock().unwrap().is_empty());
+    }
+    #[test]
+    fn json_and_yaml_release_output_is_redacted_as_a_document() {
+        // `helm status -o json` prints the release: its user values (`config`), its manifest
+        // and its hooks.
+        let release = r#"{"name":"web","info":{"status":"deployed"},"config":{"db":{"password":"hunter2","url":"postgres://u:pw@db/x"},"replicaCount":2},"manifest":"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  token: kap-helm-canary-7f3a9c\n","hooks":[{"name":"h","manifest":"kind: Secret\ndata:\n  k: c2VjcmV0LWhvb2s=\n"}],"version":1}"#;
+        for format in ["json", "yaml"] {
+            let (mut api, _) = fake(move |_| ok(release));
+            let out = exec(
+                &mut api,
+                json!({"command": format!("status web -o {format}")}),
+            )
+            .unwrap();
+            assert!(!out.is_error, "{}", out.text);
+            let structured = out.structured.clone().expect("structured content");
+            for leak in ["hunter2", "pw@", "kap-helm-canary", "c2VjcmV0LWhvb2s="] {
+                assert!(!out.text.contains(leak), "{format}: {leak} in {}", out.text);
+                assert!(
+                    !structured.contains(leak),
+                    "{format}: {leak} in {structured}"
+                );
+            }
+            assert!(out.text.contains("replicaCount"), "{}", out.text);
+            // helm's key order is kept in the text.
+            assert!(
+                out.text.find("name").unwrap() < out.text.find("info").unwrap(),
+                "{}",
+                out.text
+            );
+        }
+        // Output that does not parse (cut at the host's limit) is withheld.
+        let (mut api, _) = fake(|_| {
+            Ok(RunOutput {
+                exit_code: Some(0),
+                stdout: r#"{"name":"web","config":{"password":"hunter2""#.into(),
+                stderr: String::new(),
+                truncated: true,
+            })
+        });
+        let out = exec(&mut api, json!({"command": "status web -o json"})).unwrap();
+        assert!(!out.text.contains("hunter2"), "{}", out.text);
+        assert!(out.text.contains("withheld"), "{}", out.text);
+    }
+
+    #[test]
+    fn get_values_credentials_are_redacted() {
+        let (mut api, seen) = fake(|_| {
+            ok("USER-SUPPLIED VALUES:\ndb:\n  password: hunter2\n  host: db\napiToken: abc123\n")
+        });
+        let out = exec(&mut api, json!({"command": "get values web -n demo"})).unwrap();
+        assert!(
+            !out.text.contains("hunter2") && !out.text.contains("abc123"),
+            "{}",
+            out.text
+        );
+        assert!(out.text.contains("host: db"), "{}", out.text);
+        assert_eq!(
+            seen.lock().unwrap()[0].args,
+            ["get", "values", "web", "--namespace=demo"]
+        );
+    }
+
+    #[test]
+    fn words_after_double_dash_never_reach_helm_as_flags() {
+        let (mut api, seen) = fake(|_| ok(""));
+        for command in [
+            "template -- --kube-apiserver=http://evil:6443 /srv/charts/web",
+            "rollback -- --kubeconfig=/etc/kubernetes/admin.conf web",
+        ] {
+            let e = exec(&mut api, json!({"command": command})).unwrap_err();
+            let ToolError::InvalidArguments(m) = e else {
+                panic!("{command}: not an argument error")
+            };
+            assert!(m.contains("starts with `-`"), "{command}: {m}");
+        }
+        assert!(seen.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn flags_helm_4_3_does_not_take_are_refused() {
+        for command in [
+            "get manifest web --all",
+            "get notes web -o json",
+            "show chart /srv/charts/web --jsonpath={.a}",
+            "status web --show-resources",
+            "rollback web 1 --rollback-on-failure",
+            "template t /srv/charts/web --validate",
+            "install x /srv/charts/web --debug",
+        ] {
+            let words: Vec<String> = command.split(' ').map(String::from).collect();
+            assert!(cli::parse(&words).is_err(), "{command}");
+        }
+        for command in [
+            "get values web -a -o json",
+            "get metadata web -o yaml",
+            "rollback web 1 --description undo",
+            "install x /srv/charts/web -l team=a --qps 5 --burst-limit 10",
+        ] {
+            let words: Vec<String> = command.split(' ').map(String::from).collect();
+            assert!(cli::parse(&words).is_ok(), "{command}");
+        }
+    }
+
+    #[test]
+    fn values_only_for_commands_that_render() {
+        let (mut api, seen) = fake(|_| ok(""));
+        let e = exec(&mut api, json!({"command": "list", "values": "a: 1\n"})).unwrap_err();
+        assert!(matches!(e, ToolError::InvalidArguments(m) if m.contains("helm list")));
+        assert!(seen.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn rollback_asks_with_the_diff_to_the_previous_revision() {
+        let current = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n";
+        let old = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n";
+        let (mut api, seen) = fake(move |r| match r.args[0].as_str() {
+            "history" => ok(r#"[{"revision":1},{"revision":2},{"revision":3}]"#),
+            "get" if r.args.contains(&"--revision=2".to_string()) => ok(old),
+            "get" => ok(current),
+            _ => ok("Rollback was a success!\n"),
+        });
+        let out = exec(&mut api, json!({"command": "rollback web -n demo"})).unwrap();
+        assert!(!out.is_error, "{}", out.text);
+        let runs = seen.lock().unwrap();
+        let last = runs.last().unwrap();
+        assert_eq!(last.args, ["rollback", "web", "--namespace=demo"]);
+        let a = last
+            .approval
+            .as_ref()
+            .expect("rollback runs with an approval");
+        assert!(a.required);
+        assert!(a.preview.contains("revision 2"), "{}", a.preview);
+        assert!(
+            a.preview.contains("-  replicas: 3") && a.preview.contains("+  replicas: 1"),
+            "{}",
+            a.preview
+        );
+        assert!(a.requests.iter().any(|r| r.verb == kap_sdk::Verb::Update
+            && r.resource == "deployments"
+            && r.name.as_deref() == Some("web")));
+        assert!(a.requests.iter().any(|r| r.verb == kap_sdk::Verb::Delete
+            && r.resource == "secrets"
+            && r.name.as_deref() == Some("sh.helm.release.v1.web.v*")));
+    }
+
+    #[test]
+    fn an_upgrade_asks_only_when_it_removes_objects() {
+        let current = "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n";
+        let rendered = "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n";
+        for (release_exists, removes) in [(true, true), (false, false)] {
+            let (mut api, seen) = fake(move |r| match r.args[0].as_str() {
+                "get" if release_exists => ok(current),
+                "get" => Ok(RunOutput {
+                    exit_code: Some(1),
+                    stdout: String::new(),
+                    stderr: "Error: release: not found".into(),
+                    truncated: false,
+                }),
+                "template" => ok(rendered),
+                _ => ok("done\n"),
+            });
+            let out = exec(
+                &mut api,
+                json!({"command": "upgrade web /srv/charts/web -i -n demo", "values": "a: 1\n"}),
+            )
+            .unwrap();
+            assert!(!out.is_error, "{}", out.text);
+            let runs = seen.lock().unwrap();
+            let render = runs.iter().find(|r| r.args[0] == "template").unwrap();
+            assert!(render.args.contains(&"--values=values.yaml".to_string()));
+            assert!(render.args.contains(&"--is-upgrade=true".to_string()));
+            let a = runs.last().unwrap().approval.as_ref().unwrap();
+            assert_eq!(a.required, removes, "{}", a.preview);
+            let deletes_extra = a
+                .requests
+                .iter()
+                .any(|r| r.verb == kap_sdk::Verb::Delete && r.name.as_deref() == Some("extra"));
+            assert_eq!(deletes_extra, removes);
+            assert!(a.preview.contains("extra") == removes, "{}", a.preview);
+        }
+    }
+
+    #[test]
+    fn a_dry_run_needs_no_approval() {
+        let (mut api, seen) = fake(|_| ok(""));
+        exec(&mut api, json!({"command": "uninstall web --dry-run"})).unwrap();
+        let runs = seen.lock().unwrap();
+        assert_eq!(runs.len(), 1);
+        assert!(runs[0].approval.is_none());
+        assert!(runs[0].args.contains(&"--dry-run=true".to_string()));
     }
 }

@@ -56,6 +56,48 @@ pub fn values_tree(v: &mut Yaml) {
     }
 }
 
+/// Redacts a release as helm prints it with `-o json|yaml` (`status`, `get values`, `list`,
+/// `history`, `get metadata`): values under credential-like keys and URLs with passwords (the
+/// release's `config`, as [`values_tree`]), every `manifest` string (the release's and its
+/// hooks') with [`manifests`], and the `data`/`stringData` of any embedded `kind: Secret`
+/// object (`info.resources`).
+pub fn document_tree(v: &mut Yaml) {
+    match v {
+        Yaml::Mapping(m) => {
+            let secret = m
+                .get("kind")
+                .and_then(Yaml::as_str)
+                .is_some_and(|k| k == "Secret");
+            for (k, val) in m.iter_mut() {
+                let key = k.as_str().unwrap_or_default();
+                if secret && matches!(key, "data" | "stringData") {
+                    if let Yaml::Mapping(d) = val {
+                        for (_, dv) in d.iter_mut() {
+                            *dv = Yaml::String(REDACTED.into());
+                        }
+                    } else if !val.is_null() {
+                        *val = Yaml::String(REDACTED.into());
+                    }
+                } else if key == "manifest" && val.is_string() {
+                    if let Yaml::String(s) = val {
+                        *s = manifests(s);
+                    }
+                } else if credential_key(key)
+                    && !matches!(val, Yaml::Mapping(_) | Yaml::Sequence(_))
+                {
+                    *val = Yaml::String(REDACTED.into());
+                } else {
+                    document_tree(val);
+                }
+            }
+        }
+        Yaml::Sequence(s) => s.iter_mut().for_each(document_tree),
+        Yaml::String(s) if url_with_password(s) => *s = REDACTED.into(),
+        Yaml::Tagged(t) => document_tree(&mut t.value),
+        _ => {}
+    }
+}
+
 /// Redacts a values document (`helm get values` output, YAML). Text that does not parse is
 /// redacted line by line (a `key: value` line whose key is credential-like).
 pub fn values_text(text: &str) -> String {

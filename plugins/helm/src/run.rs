@@ -79,11 +79,24 @@ pub fn check_chart(chart: &str, repo: Option<&str>, grant: &ProcessGrant) -> Res
     ))
 }
 
+/// Whether `url` is `prefix` or lies under it: the prefix ends with `/`, or the URL goes on
+/// with `/`, `?` or `#` (so `http://h:80` does not admit `http://h:8080/` or
+/// `http://h:80@evil/`).
+fn url_under(url: &str, prefix: &str) -> bool {
+    if prefix.is_empty() {
+        return false;
+    }
+    match url.strip_prefix(prefix) {
+        Some(rest) => rest.is_empty() || prefix.ends_with('/') || rest.starts_with(['/', '?', '#']),
+        None => false,
+    }
+}
+
 fn check_url(url: &str, grant: &ProcessGrant) -> Result<(), String> {
     if url.starts_with("file://") {
         return Err(format!("{url:?}: file:// URLs are refused"));
     }
-    if grant.urls.iter().any(|u| url.starts_with(u.as_str())) {
+    if grant.urls.iter().any(|u| url_under(url, u)) {
         Ok(())
     } else {
         Err(format!(
@@ -366,7 +379,12 @@ pub fn approval(
                     requests.push(approved(o, v));
                 }
             }
-            requests.extend(release_records(&release, &ns, &all_writes));
+            // Delete too: helm prunes release records beyond --history-max.
+            requests.extend(release_records(
+                &release,
+                &ns,
+                &[Verb::Create, Verb::Update, Verb::Patch, Verb::Delete],
+            ));
             Ok(Some(Approval {
                 what: normalized.to_string(),
                 preview: format!(
@@ -491,7 +509,7 @@ pub fn process_error(e: &ProcessError) -> String {
     }
 }
 
-/// Redacts what helm printed for `cmd`.
+/// Redacts what helm printed for `cmd` in its table (text) form.
 fn redact_output(cmd: &Command, text: &str) -> String {
     match (cmd.sub, cmd.mode.as_deref()) {
         ("get", Some("values")) => redact::values_text(text),
@@ -500,8 +518,31 @@ fn redact_output(cmd: &Command, text: &str) -> String {
     }
 }
 
+/// helm's `-o json` or `-o yaml` output, parsed (keys in helm's order), redacted with
+/// [`redact::document_tree`] and printed again in the same format; with it the JSON value for
+/// the structured content (an array wrapped as `{"items": [...]}`). `None` when the output
+/// does not parse (e.g. cut at the host's limit): it is then withheld, since `status -o json`
+/// holds the release's values and manifest.
+fn redacted_document(format: &str, stdout: &str) -> Option<(String, Value)> {
+    let mut doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(stdout).ok()?;
+    redact::document_tree(&mut doc);
+    let text = if format == "json" {
+        let mut t = serde_json::to_string(&doc).ok()?;
+        t.push('\n');
+        t
+    } else {
+        serde_yaml_ng::to_string(&doc).ok()?
+    };
+    let v = match serde_json::to_value(&doc).ok()? {
+        v @ Value::Object(_) => v,
+        other => json!({ "items": other }),
+    };
+    Some((text, v))
+}
+
 /// Runs `cmd`: the preview and approval when it changes a release, then helm, then the
-/// output (redacted; JSON output also as structured content).
+/// output: redacted (Secret data, credential-like values); `-o json|yaml` output is redacted
+/// as a document and also given as structured content.
 pub fn execute(api: &mut dyn Api, call: &Call<'_>, cmd: &Command, normalized: &str) -> ToolOutput {
     if let Some(chart) = cmd.chart()
         && let Err(e) = check_chart(chart, cmd.parsed.value("repo"), call.grant)
@@ -516,7 +557,23 @@ pub fn execute(api: &mut dyn Api, call: &Call<'_>, cmd: &Command, normalized: &s
         Ok(r) => r,
         Err(e) => return ToolOutput::error(process_error(&e)),
     };
-    let mut text = redact_output(cmd, &run.stdout);
+    let format = cmd
+        .parsed
+        .value("output")
+        .filter(|o| matches!(*o, "json" | "yaml"));
+    let (mut text, structured) = match format {
+        None => (redact_output(cmd, &run.stdout), None),
+        Some(_) if run.stdout.trim().is_empty() => (String::new(), None),
+        Some(f) => match redacted_document(f, &run.stdout) {
+            Some((t, v)) => (t, Some(v)),
+            None => (
+                format!(
+                    "(helm's -o {f} output did not parse, so it is withheld: a release's values and manifests are redacted as a document; narrow the request or use the table output)\n"
+                ),
+                None,
+            ),
+        },
+    };
     if run.truncated {
         text.push_str("\n… (helm's output was cut at the host's limit)\n");
     }
@@ -535,38 +592,9 @@ pub fn execute(api: &mut dyn Api, call: &Call<'_>, cmd: &Command, normalized: &s
         }
         return ToolOutput::error(msg);
     }
-    if cmd.parsed.value("output") == Some("json")
-        && let Ok(v) = serde_json::from_str::<Value>(&run.stdout)
-    {
-        let mut v = match v {
-            Value::Object(_) => v,
-            other => json!({ "items": other }),
-        };
-        redact_json(&mut v);
-        return ToolOutput::with_structured(text, &v);
-    }
-    ToolOutput::text(text)
-}
-
-/// Credential-like keys in helm's JSON output (`get values -o json`, `status -o json`'s
-/// config) become `<redacted>`.
-fn redact_json(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            for (k, val) in m.iter_mut() {
-                if redact::credential_key(k) && !val.is_object() && !val.is_array() {
-                    *val = Value::String(redact::REDACTED.into());
-                } else if k == "manifest" {
-                    if let Value::String(s) = val {
-                        *s = redact::manifests(s);
-                    }
-                } else {
-                    redact_json(val);
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(redact_json),
-        _ => {}
+    match structured {
+        Some(v) => ToolOutput::with_structured(text, &v),
+        None => ToolOutput::text(text),
     }
 }
 
@@ -604,6 +632,18 @@ mod tests {
         ] {
             let e = check_chart(bad, None, &g).unwrap_err();
             assert!(e.contains(named), "{bad}: {e}");
+        }
+        // A grant without a trailing `/` admits its paths, not a longer port or a user part.
+        let g2 = ProcessGrant {
+            urls: vec!["http://127.0.0.1:80".into()],
+            ..grant()
+        };
+        assert!(check_chart("http://127.0.0.1:80/web.tgz", None, &g2).is_ok());
+        for bad in [
+            "http://127.0.0.1:8080/web.tgz",
+            "http://127.0.0.1:80@evil/web.tgz",
+        ] {
+            assert!(check_chart(bad, None, &g2).is_err(), "{bad}");
         }
         assert!(
             check_chart("web", Some("http://evil/"), &g)
