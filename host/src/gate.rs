@@ -145,11 +145,14 @@ fn write(audit: &AuditLog, mut rec: Record, started: Instant, outcome: &str) {
 }
 
 /// Asks the person through `channel` (the clock paused meanwhile, `deadline` moved later by
-/// the wait): the audit name of the answer, and — unless they said yes — the refusal's rule
-/// (`confirm.refused`, `confirm.unavailable`, `confirm.failed`, `confirm.input-required`)
-/// and reason.
+/// the wait) and notes the answer in `rec.confirmation`. A yes returns `rec` for the
+/// admission; anything else writes `rec` as denied and returns the refusal, with rule
+/// `confirm.refused`, `confirm.unavailable`, `confirm.failed` or `confirm.input-required`.
 #[allow(clippy::too_many_arguments)]
 async fn ask(
+    audit: &AuditLog,
+    mut rec: Record,
+    started: Instant,
     message: &str,
     rule: &str,
     reason: &str,
@@ -158,37 +161,59 @@ async fn ask(
     channel: &Channel,
     clock: &Mutex<Clock>,
     deadline: &mut Instant,
-) -> (&'static str, Option<(&'static str, String)>) {
+) -> Result<Record, Refusal> {
     let since = pause(clock);
     let answer = channel.ask(digest, message).await;
     *deadline += resume(clock, since);
-    let name = answer.audit_name();
-    let refusal = match answer {
-        Answer::Accepted => None,
-        Answer::Refused(how) => Some((
+    rec.confirmation = Some(answer.audit_name().into());
+    let (rule, reason) = match answer {
+        Answer::Accepted => return Ok(rec),
+        Answer::Refused(how) => (
             "confirm.refused",
             format!(
                 "{reason}. The person was asked and did not confirm ({how}); the request was not sent"
             ),
-        )),
-        Answer::Unavailable(why) => Some((
+        ),
+        Answer::Unavailable(why) => (
             "confirm.unavailable",
             format!(
                 "{reason}. It needs a person's confirmation (policy rule {rule}), but {why}, so it was not sent. An operator can let it run without confirmation with this policy rule: {allow_hint}"
             ),
-        )),
-        Answer::Failed(why) => Some((
+        ),
+        Answer::Failed(why) => (
             "confirm.failed",
             format!("{reason}. Asking for confirmation failed ({why}); the request was not sent"),
-        )),
-        Answer::InputRequired => Some((
+        ),
+        Answer::InputRequired => (
             "confirm.input-required",
             format!(
                 "{reason}. Waiting for a person's confirmation; the client asks and retries the call"
             ),
-        )),
+        ),
     };
-    (name, refusal)
+    rec.reason = Some(reason.clone());
+    write(audit, rec, started, "denied");
+    Err(Refusal::Denied {
+        rule: rule.into(),
+        reason,
+    })
+}
+
+/// The audit record of a program run: the program name (at most 128 characters) and the
+/// first 64 arguments (each at most 256 characters, redacted).
+fn process_record(principal: &Principal<'_>, program: &str, args: &[String]) -> Record {
+    Record::capability(
+        principal.caller,
+        "process.run",
+        Subject::Process {
+            program: program.chars().take(128).collect(),
+            args: args
+                .iter()
+                .take(64)
+                .map(|a| crate::redact::text(&a.chars().take(256).collect::<String>()).into_owned())
+                .collect(),
+        },
+    )
 }
 
 /// What a process run asks the gate ([`Gate::admit_process`]).
@@ -433,7 +458,10 @@ impl Gate<'_> {
                 &reason,
                 &preview,
             );
-            let (answer, refusal) = ask(
+            rec = ask(
+                self.audit,
+                rec,
+                started,
                 &message,
                 &rule,
                 &reason,
@@ -443,16 +471,8 @@ impl Gate<'_> {
                 confirmation.clock,
                 deadline,
             )
-            .await;
-            rec.confirmation = Some(answer.into());
-            if let Some((id, text)) = refusal {
-                rec.reason = Some(text.clone());
-                write(self.audit, rec, started, "denied");
-                return Err(AdmitError::Refused(Refusal::Denied {
-                    rule: id.into(),
-                    reason: text,
-                }));
-            }
+            .await
+            .map_err(AdmitError::Refused)?;
         }
         Ok(self.admission(rec, started))
     }
@@ -464,6 +484,20 @@ impl Gate<'_> {
             rec: Some(rec),
             started,
         }
+    }
+
+    /// Audits and returns the refusal of a program run that ends before the gate's own
+    /// checks (the per-call budget, loading, the input size), under the caller's `rule`.
+    pub fn deny_process(
+        &self,
+        principal: &Principal<'_>,
+        program: &str,
+        args: &[String],
+        rule: &str,
+        reason: String,
+    ) -> Refusal {
+        let rec = process_record(principal, program, args);
+        deny(self.audit, rec, Instant::now(), rule.into(), reason)
     }
 
     /// Admits one program run (`process.run`): the grant names the program, the argument
@@ -482,21 +516,7 @@ impl Gate<'_> {
         deadline: &mut Instant,
     ) -> Result<ProcessAdmission, Refusal> {
         let started = Instant::now();
-        let mut rec = Record::capability(
-            principal.caller,
-            "process.run",
-            Subject::Process {
-                program: run.program.chars().take(128).collect(),
-                args: run
-                    .args
-                    .iter()
-                    .take(64)
-                    .map(|a| {
-                        crate::redact::text(&a.chars().take(256).collect::<String>()).into_owned()
-                    })
-                    .collect(),
-            },
-        );
+        let mut rec = process_record(principal, run.program, run.args);
         if let Err(why) = run.granted {
             return Err(deny(
                 self.audit,
@@ -569,7 +589,10 @@ impl Gate<'_> {
             &reason,
             approval.preview,
         );
-        let (answer, refusal) = ask(
+        let rec = ask(
+            self.audit,
+            rec,
+            started,
             &message,
             &rule,
             &reason,
@@ -579,16 +602,7 @@ impl Gate<'_> {
             run.clock,
             deadline,
         )
-        .await;
-        rec.confirmation = Some(answer.into());
-        if let Some((id, text)) = refusal {
-            rec.reason = Some(text.clone());
-            write(self.audit, rec, started, "denied");
-            return Err(Refusal::Denied {
-                rule: id.into(),
-                reason: text,
-            });
-        }
+        .await?;
         Ok(ProcessAdmission {
             admission: self.admission(rec, started),
             approved: Some(approval.digest),

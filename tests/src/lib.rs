@@ -56,6 +56,24 @@ pub fn helm_bin() -> Result<PathBuf> {
     }
 }
 
+/// A server config (TOML) granting the helm plugin the whole Kubernetes API, the log, and
+/// `program` as `helm` with `read_dirs` and `urls` (`[grants.helm.process]`, as README's
+/// Configuration shows it).
+pub fn helm_config(program: &Path, read_dirs: &[&Path], urls: &[String]) -> String {
+    let quoted = |v: Vec<String>| {
+        v.iter()
+            .map(|x| format!("{x:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "[grants.helm]\nkube = {{ verbs = [\"get\", \"list\", \"create\", \"update\", \"patch\", \"delete\", \"delete-collection\"], resources = [\"*\"], namespaces = [\"*\"] }}\nlog = true\n\n[grants.helm.process]\nprograms = {{ helm = {{ path = {:?} }} }}\nread_dirs = [{}]\nurls = [{}]\n",
+        program.display().to_string(),
+        quoted(read_dirs.iter().map(|d| d.display().to_string()).collect()),
+        quoted(urls.to_vec()),
+    )
+}
+
 /// The releases the real helm (admin kubeconfig) sees in `ns`, in every state but
 /// uninstalled: (name, revision, status). Fails loudly when helm fails.
 pub fn helm_releases(ns: &str) -> Vec<(String, String, String)> {

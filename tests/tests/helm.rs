@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kube_ai_proxy_e2e::{
-    Person, Protocol, ServerOpts, call, helm_bin, helm_releases, is_error, kubeconfig, read_audit,
-    real_helm, root, start, start_with, text, try_real_kubectl,
+    Person, Protocol, ServerOpts, call, helm_bin, helm_config, helm_releases, is_error, kubeconfig,
+    read_audit, real_helm, root, start, start_with, text, try_real_kubectl,
 };
 use serde_json::{Value, json};
 
@@ -35,29 +35,7 @@ fn fresh_namespace(ns: &str) {
 /// The server's config: the helm plugin granted the real helm, the test charts and `urls`.
 fn config(dir: &tempfile::TempDir, program: &Path, urls: &[String]) -> PathBuf {
     let p = dir.path().join("config.toml");
-    let urls = urls
-        .iter()
-        .map(|u| format!("{u:?}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    std::fs::write(
-        &p,
-        format!(
-            r#"
-[grants.helm]
-kube = {{ verbs = ["get", "list", "create", "update", "patch", "delete", "delete-collection"], resources = ["*"], namespaces = ["*"] }}
-log = true
-
-[grants.helm.process]
-programs = {{ helm = {{ path = {program:?} }} }}
-read_dirs = [{charts:?}, {tmp:?}]
-urls = [{urls}]
-"#,
-            charts = charts().display().to_string(),
-            tmp = dir.path().display().to_string(),
-        ),
-    )
-    .unwrap();
+    std::fs::write(&p, helm_config(program, &[&charts(), dir.path()], urls)).unwrap();
     p
 }
 
@@ -68,6 +46,15 @@ fn opts(dir: &tempfile::TempDir, program: &Path, urls: &[String]) -> ServerOpts 
         config: Some(config(dir, program, urls)),
         ..ServerOpts::default()
     }
+}
+
+/// [`opts`] with the real helm, no URLs, and `policy` (YAML) as the server's `--policy`.
+fn opts_with_policy(dir: &tempfile::TempDir, policy: &str) -> ServerOpts {
+    let path = dir.path().join("policy.yaml");
+    std::fs::write(&path, policy).unwrap();
+    let mut o = opts(dir, &helm_bin().unwrap(), &[]);
+    o.args = vec!["--policy".into(), path.display().to_string()];
+    o
 }
 
 async fn helm<H: rmcp::ClientHandler>(
@@ -406,16 +393,12 @@ async fn a_policy_deny_leaves_nothing_behind() {
     const NS: &str = "kap-helm-deny";
     fresh_namespace(NS);
     let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy.yaml");
-    std::fs::write(
-        &policy,
-        format!(
+    let o = opts_with_policy(
+        &dir,
+        &format!(
             "rules:\n  - id: no-deployments-here\n    effect: deny\n    verbs: [create, update, patch]\n    resources: [deployments.apps]\n    namespaces: [{NS}]\n    reason: deployments in {NS} come from CI\n"
         ),
-    )
-    .unwrap();
-    let mut o = opts(&dir, &helm_bin().unwrap(), &[]);
-    o.args = vec!["--policy".into(), policy.display().to_string()];
+    );
     let c = start(&o).await.unwrap();
     let chart = charts().join("web").display().to_string();
     let r = helm(&c, &format!("install web {chart} -n {NS}")).await;
@@ -692,18 +675,14 @@ async fn an_install_into_a_namespace_marked_for_confirmation_asks_once() {
     const NS: &str = "kap-helm-ask";
     fresh_namespace(NS);
     let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy.yaml");
-    std::fs::write(
-        &policy,
-        format!(
+    let o = opts_with_policy(
+        &dir,
+        &format!(
             "rules:\n  - id: ask-in-{NS}\n    effect: confirm\n    verbs: [create, update, patch]\n    resources: [\"*\"]\n    namespaces: [{NS}]\n    reason: {NS} is shared\n"
         ),
-    )
-    .unwrap();
+    );
     let chart = charts().join("web").display().to_string();
     // A person who says no: nothing is created, and helm never ran the install.
-    let mut o = opts(&dir, &helm_bin().unwrap(), &[]);
-    o.args = vec!["--policy".into(), policy.display().to_string()];
     let no = Person::new(false);
     let c = start_with(&o, no.clone(), Protocol::Legacy).await.unwrap();
     let r = helm(&c, &format!("install web {chart} -n {NS}")).await;

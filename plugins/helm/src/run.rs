@@ -195,18 +195,19 @@ fn release_records(release: &str, namespace: &str, verbs: &[Verb]) -> Vec<Approv
         .collect()
 }
 
-/// Runs helm with `args` (and the values file when given).
-fn helm(
+/// Runs helm with `args`; with `values`, the values file `values.yaml` in its scratch
+/// directory and `--values=values.yaml` (values files come before `--set` flags in helm's
+/// precedence either way).
+fn spawn(
     api: &mut dyn Api,
     call: &Call<'_>,
-    args: Vec<String>,
+    mut args: Vec<String>,
+    values: Option<&str>,
     approval: Option<Approval>,
 ) -> Result<RunOutput, ProcessError> {
-    let mut args = args;
     let mut files = Vec::new();
-    if let Some(v) = &call.values {
+    if let Some(v) = values {
         files.push(("values.yaml".to_string(), v.as_bytes().to_vec()));
-        // Values files come before --set flags in helm's precedence either way.
         args.push("--values=values.yaml".into());
     }
     api.run_process(&RunRequest {
@@ -219,18 +220,19 @@ fn helm(
     })
 }
 
+/// Runs helm with `args` and the call's values file, when it has one.
+fn helm(
+    api: &mut dyn Api,
+    call: &Call<'_>,
+    args: Vec<String>,
+    approval: Option<Approval>,
+) -> Result<RunOutput, ProcessError> {
+    spawn(api, call, args, call.values.as_deref(), approval)
+}
+
 /// A read-only helm run for a preview; `Err` is the message to return.
 fn read(api: &mut dyn Api, call: &Call<'_>, args: Vec<String>) -> Result<Option<String>, String> {
-    let run = api
-        .run_process(&RunRequest {
-            program: "helm".into(),
-            args,
-            stdin: None,
-            files: Vec::new(),
-            timeout_ms: call.timeout_ms,
-            approval: None,
-        })
-        .map_err(|e| process_error(&e))?;
+    let run = spawn(api, call, args, None, None).map_err(|e| process_error(&e))?;
     Ok((run.exit_code == Some(0)).then_some(run.stdout))
 }
 
@@ -258,22 +260,7 @@ fn render(api: &mut dyn Api, call: &Call<'_>, cmd: &Command) -> Result<String, S
     if cmd.sub == "upgrade" {
         t.parsed.flags.push(("is-upgrade", "true".into()));
     }
-    let mut args = t.argv(&call.namespace);
-    let mut files = Vec::new();
-    if let Some(v) = &call.values {
-        args.push("--values=values.yaml".into());
-        files.push(("values.yaml".to_string(), v.as_bytes().to_vec()));
-    }
-    let run = api
-        .run_process(&RunRequest {
-            program: "helm".into(),
-            args,
-            stdin: None,
-            files,
-            timeout_ms: call.timeout_ms,
-            approval: None,
-        })
-        .map_err(|e| process_error(&e))?;
+    let run = helm(api, call, t.argv(&call.namespace), None).map_err(|e| process_error(&e))?;
     if run.exit_code != Some(0) {
         return Err(format!(
             "helm template (for the preview) failed:\n{}",

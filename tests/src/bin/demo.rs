@@ -433,11 +433,7 @@ async fn helm_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()> {
     let config = charts.join("config.toml");
     std::fs::write(
         &config,
-        format!(
-            "[grants.helm]\nkube = {{ verbs = [\"get\", \"list\", \"create\", \"update\", \"patch\", \"delete\", \"delete-collection\"], resources = [\"*\"], namespaces = [\"*\"] }}\nlog = true\n\n[grants.helm.process]\nprograms = {{ helm = {{ path = {:?} }} }}\nread_dirs = [{:?}]\n",
-            helm.display().to_string(),
-            charts.display().to_string()
-        ),
+        kube_ai_proxy_e2e::helm_config(&helm, &[charts.as_path()], &[]),
     )?;
     let person = Person::new(true);
     let client = start_with(

@@ -34,11 +34,7 @@ async fn main() -> Result<()> {
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
-        format!(
-            "[grants.helm]\nkube = {{ verbs = [\"get\", \"list\", \"create\", \"update\", \"patch\", \"delete\", \"delete-collection\"], resources = [\"*\"], namespaces = [\"*\"] }}\nlog = true\n\n[grants.helm.process]\nprograms = {{ helm = {{ path = {:?} }} }}\nread_dirs = [{:?}]\n",
-            helm.display().to_string(),
-            root().join("tests/charts").display().to_string()
-        ),
+        kube_ai_proxy_e2e::helm_config(&helm, &[root().join("tests/charts").as_path()], &[]),
     )?;
     let client = start_with(
         &ServerOpts {

@@ -133,26 +133,23 @@ impl KubeService {
         req: &Request,
         attrs: &RequestAttributes,
     ) -> Result<Response, KubeError> {
-        let http_req = build_http_request(req)?;
-        match self.client.request_text(http_req).await {
-            Ok(body) => {
-                // Credentials never reach the plugin (and so the model): Secret values, env
-                // vars, last-applied annotations, credential patterns in logs.
-                let secret = attrs.group.is_empty() && attrs.resource == "secrets";
-                let body = crate::redact::kube_body(body, secret);
-                Ok(Response { status: 200, body })
-            }
-            Err(e) => Err(map_kube_error(e, attrs)),
-        }
+        let resp = self.execute_unredacted(req, attrs).await?;
+        // Credentials never reach the plugin (and so the model): Secret values, env vars,
+        // last-applied annotations, credential patterns in logs.
+        let secret = attrs.group.is_empty() && attrs.resource == "secrets";
+        Ok(Response {
+            body: crate::redact::kube_body(resp.body, secret),
+            ..resp
+        })
     }
-}
 
-/// Maps a kube-rs error to the WIT error: a 403 `Status` is `forbidden`, other `Status`
-/// answers are `api`, anything else is `transport`.
-impl KubeService {
     /// Executes `req` (already admitted) and returns the body as the API server sent it,
     /// unredacted: only for the process capability's API proxy, whose reader is the child
-    /// program, never the model. Errors as [`KubeService::execute`].
+    /// program, never the model.
+    ///
+    /// Errors: `invalid` when no HTTP request can be built from `req`; `forbidden` for a 403
+    /// `Status`, `api` for any other `Status`, `transport` when the API server cannot be
+    /// reached or read ([`map_kube_error`]).
     pub async fn execute_unredacted(
         &self,
         req: &Request,
@@ -166,6 +163,8 @@ impl KubeService {
     }
 }
 
+/// Maps a kube-rs error to the WIT error: a 403 `Status` is `forbidden`, other `Status`
+/// answers are `api`, anything else is `transport`.
 fn map_kube_error(e: kube::Error, attrs: &RequestAttributes) -> KubeError {
     match e {
         kube::Error::Api(status) if status.code == 403 => KubeError::Forbidden(Denial {

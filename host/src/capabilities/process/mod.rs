@@ -169,23 +169,16 @@ impl ProcessView<'_> {
         }
     }
 
-    /// Audits (through the gate, as not granted) and returns a refusal that came before the
-    /// gate's own checks: the budget, loading, the input size. `rule` is the one the plugin
-    /// sees.
-    async fn refuse_early(&self, req: &RunRequest, rule: &str, reason: String) -> ProcessError {
-        let (gate, principal) = (self.gate(), self.principal());
-        let run = ProcessRun {
-            program: &req.program,
-            args: &req.args,
-            granted: Err(format!("{reason} (rule {rule})")),
-            args_ok: Ok(()),
-            approval: None,
-            channel: &self.call.channel,
-            clock: &self.call.clock,
-        };
-        let mut deadline = self.call.deadline;
-        let _ = gate.admit_process(&principal, run, &mut deadline).await;
-        ProcessError::Denied((rule.into(), reason))
+    /// Audits (through the gate) and returns a refusal that came before the gate's own
+    /// checks: the budget, loading, the input size; `rule` is both audited and returned.
+    fn refuse_early(&self, req: &RunRequest, rule: &str, reason: String) -> ProcessError {
+        refusal_error(self.gate().deny_process(
+            &self.principal(),
+            &req.program,
+            &req.args,
+            rule,
+            reason,
+        ))
     }
 }
 
@@ -196,7 +189,7 @@ impl latest_process::Host for ProcessView<'_> {
                 CountRefusal::Loading => "host.list-tools",
                 CountRefusal::Limit(_) => "host.limit",
             };
-            return Err(self.refuse_early(&req, rule, r.to_string()).await);
+            return Err(self.refuse_early(&req, rule, r.to_string()));
         }
         let input: usize = req
             .files
@@ -210,21 +203,18 @@ impl latest_process::Host for ProcessView<'_> {
                     &req,
                     "host.limit",
                     format!("the run's input files and stdin are {input} bytes, over the {MAX_RUN_INPUT}-byte limit"),
-                )
-                .await);
+                ));
         }
         if req
             .approval
             .as_ref()
             .is_some_and(|a| a.requests.len() > MAX_APPROVED_REQUESTS)
         {
-            return Err(self
-                .refuse_early(
-                    &req,
-                    "host.limit",
-                    format!("the run's approval lists more than {MAX_APPROVED_REQUESTS} requests"),
-                )
-                .await);
+            return Err(self.refuse_early(
+                &req,
+                "host.limit",
+                format!("the run's approval lists more than {MAX_APPROVED_REQUESTS} requests"),
+            ));
         }
         let plugin_name = self.call.plugin.manifest.name.clone();
         let eff = effective_for(&self.call.plugin);
@@ -321,23 +311,13 @@ impl latest_process::Host for ProcessView<'_> {
             read_dirs: &read_dirs,
             exec_paths: &[],
         };
-        let approved_list: Vec<ApprovedRequest> = match &admitted.approved {
-            Some(_) => req
-                .approval
-                .as_ref()
-                .map(|a| a.requests.clone())
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        let binding = admitted
-            .approved
-            .as_deref()
-            .map(|d| (d, approved_list.as_slice()));
         let declared: &[ApprovedRequest] = req
             .approval
             .as_ref()
             .map(|a| a.requests.as_slice())
             .unwrap_or_default();
+        // Bound to the person's yes only when it was given.
+        let binding = admitted.approved.as_deref().map(|d| (d, declared));
         let mut proxy = proxy;
         let child = spawn::run(spec);
         tokio::pin!(child);
