@@ -93,10 +93,15 @@ fn scope_text(s: Option<&kap_host::plugins::manifest::KubeScope>) -> String {
     match s {
         None => "none".into(),
         Some(s) => format!(
-            "verbs=[{}] resources=[{}] namespaces=[{}]",
+            "verbs=[{}] resources=[{}] namespaces=[{}]{}",
             s.verbs.join(","),
             s.resources.join(","),
-            s.namespaces.join(",")
+            s.namespaces.join(","),
+            if s.dry_run_only {
+                " writes=dry-run-only"
+            } else {
+                ""
+            }
         ),
     }
 }

@@ -993,6 +993,7 @@ mod tests {
             verbs: vec!["get".into(), "escalate-never".into()],
             resources: vec!["pods".into()],
             namespaces: vec!["team-a".into()],
+            dry_run_only: false,
         };
         let grant = Grant {
             digest: Some(digest(&bytes)),

@@ -218,6 +218,7 @@ mod tests {
             verbs: verbs.iter().map(|s| s.to_string()).collect(),
             resources: resources.iter().map(|s| s.to_string()).collect(),
             namespaces: namespaces.iter().map(|s| s.to_string()).collect(),
+            dry_run_only: false,
         }
     }
 

@@ -141,6 +141,11 @@ pub struct RequestFacts {
     /// passes on only Secrets of type `helm.sh/release.v1`. Lifts `default.secret-contents`
     /// as `default.helm-release-storage`.
     pub release_storage: bool,
+    /// The request reads (or deletes) a namespaced resource across all namespaces (no
+    /// namespace in the request, and discovery says the resource is namespaced). A policy
+    /// that denies some namespaces (`namespaces.deny`, or a deny rule that names
+    /// namespaces) refuses it: its answer would include the denied namespaces' objects.
+    pub all_namespaces: bool,
 }
 
 impl RequestFacts {
@@ -245,9 +250,15 @@ pub struct GateInput<'a> {
     pub policy: &'a Policy,
 }
 
-fn scope_refusal(scope: &KubeScope, r: &RequestAttributes) -> Option<&'static str> {
+fn scope_refusal(
+    scope: &KubeScope,
+    r: &RequestAttributes,
+    facts: RequestFacts,
+) -> Option<&'static str> {
     if !scope.allows_verb(r.verb.as_str()) {
         Some("verb")
+    } else if scope.dry_run_only && !r.is_read() && !facts.dry_run {
+        Some("dry-run-only")
     } else if !scope.allows_resource(&r.group, &r.resource, r.subresource.as_deref()) {
         Some("resource")
     } else if !scope.allows_namespace(r.namespace.as_deref()) {
@@ -284,7 +295,7 @@ pub fn decide(input: &GateInput<'_>) -> Decision {
             ),
         );
     };
-    if let Some(field) = scope_refusal(requested, r) {
+    if let Some(field) = scope_refusal(requested, r, input.facts) {
         return Decision::deny(
             &format!("grant.kube.requested-{field}"),
             format!(
@@ -302,7 +313,7 @@ pub fn decide(input: &GateInput<'_>) -> Decision {
             ),
         );
     };
-    if let Some(field) = scope_refusal(granted, r) {
+    if let Some(field) = scope_refusal(granted, r, input.facts) {
         return Decision::deny(
             &format!("grant.kube.granted-{field}"),
             format!(
@@ -372,6 +383,17 @@ pub fn builtin_confirm(
         return Some((
             "default.confirm-rbac",
             "changing Roles, ClusterRoles or their bindings changes who may do what",
+        ));
+    }
+    if r.group == "security.istio.io"
+        && matches!(
+            r.resource.as_str(),
+            "peerauthentications" | "authorizationpolicies"
+        )
+    {
+        return Some((
+            "default.confirm-mesh-security",
+            "a PeerAuthentication or AuthorizationPolicy can lock traffic out of every workload it selects, mesh-wide in the root namespace",
         ));
     }
     if r.group == "admissionregistration.k8s.io" {
@@ -464,10 +486,17 @@ pub fn resource_match(pat: &str, r: &RequestAttributes) -> bool {
 
 /// Whether `rule` matches the request in `input`.
 pub fn rule_matches(rule: &Rule, input: &GateInput<'_>) -> bool {
+    opt_match(&rule.namespaces, input.request.namespace.as_deref())
+        && rule_matches_any_namespace(rule, input)
+}
+
+/// Whether `rule` matches the request in `input` in some namespace: every condition but
+/// the namespace. For a request across all namespaces, a deny rule that names namespaces and
+/// matches this way would hide objects the answer contains.
+fn rule_matches_any_namespace(rule: &Rule, input: &GateInput<'_>) -> bool {
     let r = input.request;
     (rule.verbs.is_empty() || rule.verbs.iter().any(|v| v == "*" || v == r.verb.as_str()))
         && (rule.resources.is_empty() || rule.resources.iter().any(|p| resource_match(p, r)))
-        && opt_match(&rule.namespaces, r.namespace.as_deref())
         && opt_match(&rule.names, r.name.as_deref())
         && list_match(&rule.plugins, input.plugin)
         && list_match(&rule.tools, input.tool)
@@ -532,6 +561,35 @@ fn decide_policy(input: &GateInput<'_>, what: &str) -> Decision {
             "namespaces.deny",
             format!("{what}: namespace {ns:?} is in the policy's namespaces.deny list"),
         );
+    }
+    if input.facts.all_namespaces {
+        if !p.namespace_deny.is_empty() {
+            return Decision::deny(
+                "namespaces.deny",
+                format!(
+                    "{what}: across all namespaces the answer would include namespaces the policy's namespaces.deny list hides ({}); name a namespace",
+                    p.namespace_deny.join(", ")
+                ),
+            );
+        }
+        if let Some(rule) = p.rules.iter().find(|rule| {
+            rule.effect == Some(Effect::Deny)
+                && !rule.namespaces.is_empty()
+                && rule_matches_any_namespace(rule, input)
+        }) {
+            return Decision::deny(
+                &rule.id,
+                format!(
+                    "{what}: across all namespaces the answer would include namespaces that policy rule {} denies ({}{}); name a namespace",
+                    rule.id,
+                    rule.namespaces.join(", "),
+                    rule.reason
+                        .as_deref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                ),
+            );
+        }
     }
     if let Some(allow) = &p.namespace_allow {
         let ok = r
@@ -798,12 +856,138 @@ mod tests {
         );
     }
 
+    fn decide_granted(
+        policy: &Policy,
+        r: &RequestAttributes,
+        grant: &Grant,
+        facts: RequestFacts,
+    ) -> Decision {
+        let everything = KubeScope::everything();
+        let requested = grant.kube.as_ref().unwrap_or(&everything);
+        decide(&GateInput {
+            plugin: "istio",
+            requested: Some(requested),
+            granted: Some(grant),
+            request: r,
+            tool: "execute_istioctl",
+            identity: &Identity::default(),
+            facts,
+            policy,
+        })
+    }
+
+    #[test]
+    fn a_dry_run_only_scope_allows_writes_only_as_dry_runs() {
+        let grant = crate::config::default_grants().remove("istio").unwrap();
+        let create = req(
+            "create",
+            "networking.istio.io",
+            "virtualservices",
+            Some("a"),
+        );
+        let real = decide_granted(&Policy::default(), &create, &grant, RequestFacts::default());
+        assert_eq!(rule(&real), "grant.kube.requested-dry-run-only");
+        let dry = RequestFacts {
+            dry_run: true,
+            ..RequestFacts::default()
+        };
+        assert_eq!(
+            rule(&decide_granted(&Policy::default(), &create, &grant, dry)),
+            "default.allow-write"
+        );
+        // Reads need no dry run; Secrets are not granted at all.
+        let list = req("list", "networking.istio.io", "virtualservices", None);
+        assert_eq!(
+            rule(&decide_granted(
+                &Policy::default(),
+                &list,
+                &grant,
+                RequestFacts::default()
+            )),
+            "default.allow-read"
+        );
+        let secrets = req("list", "", "secrets", Some("a"));
+        assert_eq!(
+            rule(&decide_granted(
+                &Policy::default(),
+                &secrets,
+                &grant,
+                RequestFacts::default()
+            )),
+            "grant.kube.requested-resource"
+        );
+    }
+
+    #[test]
+    fn a_list_across_all_namespaces_is_refused_when_the_policy_hides_a_namespace() {
+        let grant = kubectl_grant();
+        let all = RequestFacts {
+            all_namespaces: true,
+            ..RequestFacts::default()
+        };
+        let list = req("list", "", "pods", None);
+        let p = pol("rules:\n  - {id: hide-team-b, effect: deny, namespaces: [team-b]}\n");
+        let d = decide_granted(&p, &list, &grant, all);
+        assert_eq!(rule(&d), "hide-team-b");
+        assert!(
+            matches!(&d, Decision::Deny { reason, .. } if reason.contains("across all namespaces") && reason.contains("team-b")),
+            "{d:?}"
+        );
+        // The same list of a cluster-scoped resource (no all_namespaces fact) is not hidden.
+        let nodes = req("list", "", "nodes", None);
+        assert_eq!(
+            rule(&decide_granted(&p, &nodes, &grant, RequestFacts::default())),
+            "default.allow-read"
+        );
+        // A rule for other verbs or resources does not hide this list.
+        let p = pol(
+            "rules:\n  - {id: no-deletes-b, effect: deny, verbs: [delete], namespaces: [team-b]}\n",
+        );
+        assert_eq!(
+            rule(&decide_granted(&p, &list, &grant, all)),
+            "default.allow-read"
+        );
+        // namespaces.deny hides too.
+        let p = pol("namespaces:\n  deny: [kube-system]\n");
+        assert_eq!(
+            rule(&decide_granted(&p, &list, &grant, all)),
+            "namespaces.deny"
+        );
+    }
+
+    #[test]
+    fn writes_to_mesh_security_policies_need_confirmation() {
+        for resource in ["peerauthentications", "authorizationpolicies"] {
+            let d = decide_all(&req("patch", "security.istio.io", resource, Some("a")));
+            assert_eq!(rule(&d), "default.confirm-mesh-security", "{resource}");
+        }
+        assert_eq!(
+            rule(&decide_all(&req(
+                "patch",
+                "networking.istio.io",
+                "virtualservices",
+                Some("a")
+            ))),
+            "default.allow-write"
+        );
+        assert_eq!(
+            rule(&decide_all(&req(
+                "get",
+                "security.istio.io",
+                "authorizationpolicies",
+                Some("a")
+            ))),
+            "default.allow-read"
+        );
+    }
+
     #[test]
     fn grant_is_requested_intersect_granted() {
         let requested = KubeScope {
             verbs: vec!["get".into(), "list".into()],
             resources: vec!["pods".into()],
             namespaces: vec!["*".into()],
+            dry_run_only: false,
         };
         let granted = Grant {
             digest: None,
@@ -811,6 +995,7 @@ mod tests {
                 verbs: vec!["*".into()],
                 resources: vec!["*".into()],
                 namespaces: vec!["team".into()],
+                dry_run_only: false,
             }),
             log: false,
             process: None,

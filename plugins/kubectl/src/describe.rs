@@ -1174,56 +1174,143 @@ pub fn configmap(cm: &Value, events: &EventsSection, now: i64) -> String {
     text
 }
 
-/// Capitalizes a field name the way kubectl's generic describer does (`replicas` → `Replicas`,
-/// `nodeName` → `Node Name`).
+/// kubectl's `smartLabelFor`: a field name of letters (and `-`) split at camelCase
+/// boundaries (`fatih/camelcase`), each part title-cased, the acronyms API, URL, UID, OSB and
+/// GUID upper-cased (`nodeName` → `Node Name`, `apiVersion` → `API Version`); a name with
+/// any other character is kept as it is.
 fn title(k: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in k.chars().enumerate() {
-        if n == 0 {
-            out.extend(c.to_uppercase());
-        } else if c.is_uppercase() && !out.ends_with(' ') {
-            out.push(' ');
-            out.push(c);
+    if k.chars().any(|c| !c.is_alphabetic() && c != '-') {
+        return k.to_string();
+    }
+    // Runs of one character class (lower, upper, other); an upper run followed by a lower
+    // run gives its last letter to the lower run (`HTTPServer` → `HTTP`, `Server`).
+    #[derive(PartialEq, Clone, Copy)]
+    enum Class {
+        Lower,
+        Upper,
+        Other,
+    }
+    let class = |c: char| {
+        if c.is_lowercase() {
+            Class::Lower
+        } else if c.is_uppercase() {
+            Class::Upper
         } else {
-            out.push(c);
+            Class::Other
+        }
+    };
+    let mut runs: Vec<(Class, Vec<char>)> = Vec::new();
+    for c in k.chars() {
+        let cl = class(c);
+        match runs.last_mut() {
+            Some((last, chars)) if *last == cl => chars.push(c),
+            _ => runs.push((cl, vec![c])),
         }
     }
-    out
+    for i in 0..runs.len().saturating_sub(1) {
+        if runs[i].0 == Class::Upper && runs[i + 1].0 == Class::Lower {
+            let moved = runs[i].1.pop().unwrap_or_default();
+            runs[i + 1].1.insert(0, moved);
+        }
+    }
+    let parts: Vec<String> = runs
+        .into_iter()
+        .map(|(_, chars)| chars.into_iter().collect::<String>())
+        .filter(|p| !p.is_empty() && p != "_")
+        .map(|p| {
+            let upper = p.to_uppercase();
+            if ["API", "URL", "UID", "OSB", "GUID"].contains(&upper.as_str()) {
+                upper
+            } else {
+                let mut cs = p.chars();
+                match cs.next() {
+                    Some(f) => f.to_uppercase().chain(cs).collect(),
+                    None => String::new(),
+                }
+            }
+        })
+        .collect();
+    parts.join(" ")
 }
 
-/// The generic describer (CRDs and kinds without a dedicated one): metadata, then every other
-/// top-level field as indented YAML.
-pub fn generic(obj: &Value, events: &EventsSection, now: i64) -> String {
-    let mut o = Out::default();
-    o.meta(obj, !s(obj, &["metadata", "namespace"]).is_empty());
-    o.labels(0, "Labels", get(obj, &["metadata", "labels"]));
-    o.annotations(0, get(obj, &["metadata", "annotations"]));
-    o.field(0, "API Version", s(obj, &["apiVersion"]));
-    o.field(0, "Kind", s(obj, &["kind"]));
-    let mut text = o.finish();
-    if let Some(m) = obj.as_object() {
-        for (k, v) in m {
-            if matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
-                continue;
+/// Go's `%v` of a JSON scalar in an unstructured object.
+fn go_scalar(v: &Value) -> String {
+    match v {
+        Value::Null => "<nil>".into(),
+        Value::String(s) => clean(s),
+        other => other.to_string(),
+    }
+}
+
+/// kubectl's `printUnstructuredContent`: fields sorted by name, maps as `Title:` with their
+/// fields one level deeper, lists of maps as their fields one level deeper (no separator),
+/// scalars as `Title:\tvalue`; `skip` holds `.path.to.field` expressions left out.
+fn unstructured(
+    o: &mut Out,
+    level: usize,
+    content: &serde_json::Map<String, Value>,
+    prefix: &str,
+    skip: &[&str],
+) {
+    let mut fields: Vec<&String> = content.keys().collect();
+    fields.sort();
+    for field in fields {
+        let path = format!("{prefix}.{field}");
+        if skip.contains(&path.as_str()) {
+            continue;
+        }
+        match &content[field] {
+            Value::Object(m) => {
+                o.w(level, &format!("{}:", title(field)));
+                unstructured(o, level + 1, m, &path, skip);
             }
-            match v {
-                Value::Object(_) | Value::Array(_) => {
-                    text.push_str(&format!("{}:\n", title(k)));
-                    let yaml = serde_yaml_ng::to_string(v).unwrap_or_default();
-                    for line in yaml.lines() {
-                        text.push_str("  ");
-                        text.push_str(line);
-                        text.push('\n');
+            Value::Array(items) => {
+                o.w(level, &format!("{}:", title(field)));
+                for item in items {
+                    match item {
+                        Value::Object(m) => unstructured(o, level + 1, m, &path, skip),
+                        other => o.w(level + 1, &go_scalar(other)),
                     }
                 }
-                other => text.push_str(&format!("{}:  {}\n", title(k), cell_text(other))),
             }
+            other => o.w(level, &format!("{}:\t{}", title(field), go_scalar(other))),
         }
     }
+}
+
+/// The generic describer (CRDs and kinds without a dedicated one), as kubectl's
+/// `genericDescriber`: Name, Namespace, Labels, Annotations, then every other field of the
+/// object by [`unstructured`] (metadata without what was shown and without managedFields),
+/// then the events, all through one tabwriter.
+pub fn generic(obj: &Value, events: &EventsSection, now: i64) -> String {
     let mut o = Out::default();
+    o.w(
+        0,
+        &format!("Name:\t{}", clean(s(obj, &["metadata", "name"]))),
+    );
+    o.w(
+        0,
+        &format!("Namespace:\t{}", clean(s(obj, &["metadata", "namespace"]))),
+    );
+    o.labels(0, "Labels", get(obj, &["metadata", "labels"]));
+    o.annotations(0, get(obj, &["metadata", "annotations"]));
+    if let Some(m) = obj.as_object() {
+        unstructured(
+            &mut o,
+            0,
+            m,
+            "",
+            &[
+                ".metadata.managedFields",
+                ".metadata.name",
+                ".metadata.namespace",
+                ".metadata.labels",
+                ".metadata.annotations",
+            ],
+        );
+    }
     o.events(events, now);
-    text.push_str(&o.finish());
-    text
+    o.finish()
 }
 
 #[cfg(test)]
@@ -1407,14 +1494,21 @@ mod tests {
         let obj = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "ns"},
             "spec": {"size": 3}, "status": {"phase": "Ready"}});
         let text = generic(&obj, &None, NOW);
-        assert!(text.contains("API Version:  example.com/v1\n"), "{text}");
-        assert!(text.contains("Spec:\n  size: 3\n"), "{text}");
-        assert!(text.contains("Status:\n  phase: Ready\n"), "{text}");
+        // kubectl describe widget w (a CRD object), as printed by kubectl 1.35.
+        assert_eq!(
+            text,
+            "Name:         w\nNamespace:    ns\nLabels:       <none>\nAnnotations:  <none>\nAPI Version:  example.com/v1\nKind:         Widget\nMetadata:\nSpec:\n  Size:  3\nStatus:\n  Phase:  Ready\n"
+        );
     }
 
     #[test]
     fn titles() {
         assert_eq!(title("nodeName"), "Node Name");
         assert_eq!(title("spec"), "Spec");
+        assert_eq!(title("apiVersion"), "API Version");
+        assert_eq!(title("uid"), "UID");
+        assert_eq!(title("caCertificates"), "Ca Certificates");
+        assert_eq!(title("HTTPServer"), "HTTP Server");
+        assert_eq!(title("v1alpha3"), "v1alpha3");
     }
 }

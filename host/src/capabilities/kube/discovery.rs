@@ -65,18 +65,36 @@ fn entries(list: APIResourceList, group: &str, version: &str) -> Vec<ResourceEnt
         .collect()
 }
 
-/// Fetches discovery: `/api/v1`, then `/apis` and each group's preferred version, in the
-/// API server's priority order. Groups whose discovery fails (an unavailable aggregated API)
+/// Fetches discovery: `/api/v1`, then `/apis` and each group's versions (the preferred one
+/// first; other versions add only the resources it lacks), in the API server's priority
+/// order. Groups whose discovery fails (an unavailable aggregated API)
 /// are skipped with a warning, as kubectl does.
 pub async fn fetch(client: &kube::Client) -> Result<Vec<ResourceEntry>, kube::Error> {
     let mut out = entries(client.list_core_api_resources("v1").await?, "", "v1");
     let groups = client.list_api_groups().await?;
+    // Every served version, the preferred one first: a resource served only in another
+    // version (Istio's EnvoyFilter is only in v1alpha3 of networking.istio.io, whose preferred
+    // version is v1) is still a resource type, as kubectl resolves it.
     let wanted: Vec<(String, String)> = groups
         .groups
         .iter()
-        .filter_map(|g| {
-            let pv = g.preferred_version.as_ref().or(g.versions.first())?;
-            Some((g.name.clone(), pv.version.clone()))
+        .flat_map(|g| {
+            let preferred = g
+                .preferred_version
+                .as_ref()
+                .or(g.versions.first())
+                .map(|v| v.version.clone());
+            preferred
+                .clone()
+                .into_iter()
+                .chain(
+                    g.versions
+                        .iter()
+                        .map(|v| v.version.clone())
+                        .filter(move |v| Some(v) != preferred.as_ref()),
+                )
+                .map(|v| (g.name.clone(), v))
+                .collect::<Vec<_>>()
         })
         .collect();
     let lists = join_all(wanted.iter().map(|(g, v)| async move {
@@ -93,7 +111,17 @@ pub async fn fetch(client: &kube::Client) -> Result<Vec<ResourceEntry>, kube::Er
     .await;
     for (g, v, res) in lists {
         match res {
-            Ok(Ok(list)) => out.extend(entries(list, g, v)),
+            Ok(Ok(list)) => {
+                // The preferred version came first: later versions add only what it lacks.
+                let fresh: Vec<ResourceEntry> = entries(list, g, v)
+                    .into_iter()
+                    .filter(|e| {
+                        !out.iter()
+                            .any(|o| o.group == e.group && o.resource == e.resource)
+                    })
+                    .collect();
+                out.extend(fresh);
+            }
             Ok(Err(e)) => {
                 tracing::warn!(group = %g, version = %v, error = %e, "discovery failed for group; skipping it")
             }

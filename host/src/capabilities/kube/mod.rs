@@ -404,6 +404,20 @@ impl KubeView<'_> {
         let mut facts = request_facts(&req, self.rollout_undo());
         facts.release_storage = extra.release_storage;
         facts.metadata_read |= extra.metadata_read;
+        if attrs.namespace.is_none() && matches!(req.verb, Verb::List | Verb::DeleteCollection) {
+            // A cluster-scoped resource has no namespace to hide; anything discovery does not
+            // know (or a failed discovery) counts as namespaced, so the policy still applies.
+            facts.all_namespaces = match svc
+                .discovery
+                .get(&svc.client, discovery::DISCOVERY_TTL)
+                .await
+            {
+                Ok(snap) => !snap.iter().any(|e| {
+                    e.group == attrs.group && e.resource == attrs.resource && !e.namespaced
+                }),
+                Err(_) => true,
+            };
+        }
         let mut deadline = self.call.deadline;
         // The effect check's dry run, kept for the confirmation preview: one dry run a write.
         let judged: std::sync::Mutex<Option<(serde_json::Value, serde_json::Value)>> =

@@ -41,6 +41,13 @@ pub struct KubeScope {
     /// all-namespaces requests. Empty allows no namespace.
     #[serde(default)]
     pub namespaces: Vec<String>,
+    /// Write verbs in this scope are allowed only as server-side dry runs (`dryRun=All` in
+    /// the request's query, which the API server runs through validation and admission and
+    /// never persists; Kubernetes API "Dry-run"). A plugin that validates objects (istio's
+    /// `validate`) requests `create` with this set, so it can never change the cluster. Read
+    /// from the request itself, never from the plugin's word. Default `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run_only: bool,
 }
 
 impl KubeScope {
@@ -50,6 +57,7 @@ impl KubeScope {
             verbs: vec!["*".into()],
             resources: vec!["*".into()],
             namespaces: vec!["*".into()],
+            dry_run_only: false,
         }
     }
 
