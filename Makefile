@@ -10,7 +10,7 @@ ENSURE_WASM := $(firstword $(wildcard $(ROOT)/../shared/toolchain/ensure-wasm-ta
 CLUSTER_DIR ?= $(ROOT)/.cluster
 export KAP_CLUSTER_DIR := $(CLUSTER_DIR)
 
-.PHONY: all build plugins host install cluster cluster-down demo test unit e2e python-check lint bench
+.PHONY: all build plugins host install cluster cluster-down demo test unit e2e python-check lint bench istio-oracle
 
 all: build
 
@@ -21,10 +21,11 @@ wasm-target:
 	@if [ -n "$(ENSURE_WASM)" ]; then "$(ENSURE_WASM)"; else rustup target add wasm32-wasip2; fi
 
 plugins: wasm-target
-	cargo build --release --target wasm32-wasip2 -p kubectl-plugin -p helm-plugin -p misbehave-plugin
+	cargo build --release --target wasm32-wasip2 -p kubectl-plugin -p helm-plugin -p istio-plugin -p misbehave-plugin
 	mkdir -p $(TARGET)/plugins $(TARGET)/test-plugins
 	cp $(WASM)/kubectl_plugin.wasm $(TARGET)/plugins/kubectl.wasm
 	cp $(WASM)/helm_plugin.wasm $(TARGET)/plugins/helm.wasm
+	cp $(WASM)/istio_plugin.wasm $(TARGET)/plugins/istio.wasm
 	cp $(WASM)/misbehave_plugin.wasm $(TARGET)/test-plugins/misbehave.wasm
 
 # Every native cargo command selects the whole workspace, so features resolve the same way
@@ -40,6 +41,7 @@ install: build
 	install -m 0755 $(TARGET)/debug/kube-ai-proxy $(PREFIX)/bin/kube-ai-proxy
 	install -m 0644 $(TARGET)/plugins/kubectl.wasm $(HOME)/.local/share/kube-ai-proxy/plugins/kubectl.wasm
 	install -m 0644 $(TARGET)/plugins/helm.wasm $(HOME)/.local/share/kube-ai-proxy/plugins/helm.wasm
+	install -m 0644 $(TARGET)/plugins/istio.wasm $(HOME)/.local/share/kube-ai-proxy/plugins/istio.wasm
 	@echo "installed $(PREFIX)/bin/kube-ai-proxy; make sure $(PREFIX)/bin is on Claude Desktop's PATH"
 
 ## Start the local cluster (or reuse a running one); the last line is KUBECONFIG=<path>.
@@ -79,7 +81,7 @@ e2e:
 	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	tests/cluster/demo-workloads.sh >&2; \
 	export KAP_HELM=$$(tests/cluster/build-helm.sh | tail -n1); \
-	cargo test --workspace --exclude kube-ai-proxy-fuzz --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe --test python_plugin --test effects --test bounds --test helm -- --test-threads=1
+	cargo test --workspace --exclude kube-ai-proxy-fuzz --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe --test python_plugin --test effects --test bounds --test helm --test istio -- --test-threads=1
 
 python-check:
 	@tests/python/setup-venv.sh >&2
@@ -116,3 +118,7 @@ outsize: build
 	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	tests/cluster/demo-workloads.sh >&2; \
 	KAP_KUBECTL=$$KAP_BIN_DIR/kubectl $(TARGET)/debug/outsize
+
+## istioctl analyze (built from Go modules) against ours on the Istio fixtures; not in CI (long).
+istio-oracle: build
+	@tests/istio-oracle/run.sh

@@ -189,8 +189,9 @@ pub struct Config {
 /// the bundled `kubectl` and `helm` plugins may use the whole Kubernetes API (the policy
 /// gate and RBAC still apply to every request, helm's through the process capability's API
 /// proxy) and the log; `helm` runs `helm` from the server's `PATH` (no `process` entry: the
-/// built-in default of [`crate::capabilities::process::grant::effective`]). Every other
-/// plugin gets nothing.
+/// built-in default of [`crate::capabilities::process::grant::effective`]). The bundled
+/// `istio` plugin may read Istio's resources and the objects they refer to
+/// ([`ISTIO_RESOURCES`]), and create only as dry runs. Every other plugin gets nothing.
 pub fn default_grants() -> BTreeMap<String, Grant> {
     let mut grants = BTreeMap::new();
     for name in ["kubectl", "helm"] {
@@ -204,8 +205,42 @@ pub fn default_grants() -> BTreeMap<String, Grant> {
             },
         );
     }
+    // istio reads Istio's resources and what they refer to, never Secrets, and may create
+    // only as a server-side dry run (`validate`); the manifest requests the same.
+    grants.insert(
+        "istio".to_string(),
+        Grant {
+            digest: None,
+            kube: Some(KubeScope {
+                verbs: ["get", "list", "create"].map(String::from).to_vec(),
+                resources: ISTIO_RESOURCES.iter().map(|r| r.to_string()).collect(),
+                namespaces: vec!["*".into()],
+                dry_run_only: true,
+            }),
+            log: true,
+            process: None,
+        },
+    );
     grants
 }
+
+/// What the bundled istio plugin is granted by default (read, plus `create` as a dry run):
+/// Istio's API groups, the Kubernetes Gateway API's Gateways, and the core objects Istio's
+/// analysis refers to. Never Secrets.
+pub const ISTIO_RESOURCES: &[&str] = &[
+    "*.networking.istio.io",
+    "*.security.istio.io",
+    "*.telemetry.istio.io",
+    "*.extensions.istio.io",
+    "gateways.gateway.networking.k8s.io",
+    "services",
+    "endpoints",
+    "endpointslices.discovery.k8s.io",
+    "pods",
+    "namespaces",
+    "deployments.apps",
+    "configmaps",
+];
 
 fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())

@@ -233,6 +233,16 @@ show_logs=0
 # --- restricted identity ----------------------------------------------------------------
 KUBECONFIG=$admin "$here/restricted-identity.sh" "$restricted" >/dev/null || die "cannot create the restricted identity"
 
+# --- upstream CRDs (Istio, Argo CD) -----------------------------------------------------
+# Server-side apply: the Istio file is too large for the last-applied annotation. Unchanged
+# CRDs are a no-op, so a reused cluster pays one request per CRD.
+crds=(-f "$here/crds/istio-crd-all.gen.yaml" -f "$here/crds/application-crd.yaml" -f "$here/crds/appproject-crd.yaml" -f "$here/crds/applicationset-crd.yaml")
+kubectl --request-timeout=60s apply --server-side --force-conflicts --field-manager=kap-up "${crds[@]}" >/dev/null \
+  || die "cannot install the Istio and Argo CD CRDs"
+k wait --for condition=Established --timeout=60s "${crds[@]}" >/dev/null \
+  || die "the Istio and Argo CD CRDs did not become Established"
+log "Istio and Argo CD CRDs installed ($(elapsed)s)"
+
 if [ $reused = 1 ]; then how=reused; else how=started; fi
 log "cluster $name $how in $(elapsed)s; admin kubeconfig $admin"
 echo "KUBECONFIG=$admin"
