@@ -111,6 +111,13 @@ helm-bench: build
 	export KAP_HELM=$$(tests/cluster/build-helm.sh | tail -n1); \
 	$(TARGET)/debug/helm_bench
 
+## istioctl analyze -A through MCP with 200 Services and 200 VirtualServices (and the real
+## istioctl when KAP_ISTIOCTL names one); not part of `make test`.
+.PHONY: istio-bench
+istio-bench: build
+	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
+	$(TARGET)/debug/istio_bench
+
 ## Output size of `get pods -A` with 1,000 pods (namespace kap-scale, deleted afterwards):
 ## execute_kubectl through MCP vs kubectl (not part of `make test`).
 .PHONY: outsize

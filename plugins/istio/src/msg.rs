@@ -74,13 +74,15 @@ types! {
     PORT_NAME_NOT_UNDER_CONVENTION = "IST0118" "PortNameIsNotUnderNamingConvention" Info;
     NAMESPACE_MULTIPLE_INJECTION_LABELS = "IST0123" "NamespaceMultipleInjectionLabels" Warning;
     NO_SERVER_CERT_VERIFICATION_DR = "IST0128" "NoServerCertificateVerificationDestinationLevel" Warning;
-    NO_SERVER_CERT_VERIFICATION_PORT = "IST0129" "NoServerCertificateVerificationPortLevel" Warning;
+    NO_MATCHING_WORKLOADS = "IST0127" "NoMatchingWorkloadsFound" Warning;
     VS_UNREACHABLE_RULE = "IST0130" "VirtualServiceUnreachableRule" Warning;
     VS_INEFFECTIVE_MATCH = "IST0131" "VirtualServiceIneffectiveMatch" Info;
     VS_HOST_NOT_FOUND_IN_GATEWAY = "IST0132" "VirtualServiceHostNotFoundInGateway" Warning;
     SERVICE_ENTRY_ADDRESSES_REQUIRED = "IST0134" "ServiceEntryAddressesRequired" Warning;
     CONFLICTING_GATEWAYS = "IST0145" "ConflictingGateways" Error;
     GATEWAY_PORT_NOT_DEFINED_ON_SERVICE = "IST0162" "GatewayPortNotDefinedOnService" Warning;
+    DR_SUBSET_NOT_SELECT_PODS = "IST0173" "DestinationRuleSubsetNotSelectPods" Error;
+    UNKNOWN_DR_HOST = "IST0174" "UnknownDestinationRuleHost" Warning;
 }
 
 /// The resource a message is about, as istioctl names it (`Origin.FriendlyName`):

@@ -375,6 +375,7 @@ async fn run(t: &mut Transcript) -> Result<()> {
     );
 
     helm_steps(t, &audit).await?;
+    mesh_steps(t, &audit).await?;
 
     t.step("Audit log");
     let records = kube_ai_proxy_e2e::read_audit(&audit)?;
@@ -553,6 +554,96 @@ async fn helm_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()> {
     );
     client.cancel().await?;
     let _ = std::fs::remove_dir_all(&charts);
+    Ok(())
+}
+
+/// The mesh: a VirtualService routes to a subset no DestinationRule defines. `istioctl
+/// analyze` (the istio plugin, computed from the Kubernetes API with the upstream CRDs
+/// installed and no istiod) finds it with Istio's code and wording; the fix goes through
+/// `execute_kubectl apply` and its policy; `analyze` is clean again.
+async fn mesh_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()> {
+    const NS: &str = "kap-mesh";
+    let setup = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {NS}\n  labels: {{istio-injection: enabled}}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: reviews-v1\n  namespace: {NS}\n  labels: {{app: reviews, version: v1}}\nspec:\n  containers:\n  - {{name: reviews, image: docker.io/istio/examples-bookinfo-reviews-v1:1.20.3}}\n  - {{name: istio-proxy, image: docker.io/istio/proxyv2:1.30.0}}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n  namespace: {NS}\nspec:\n  selector: {{app: reviews}}\n  ports: [{{name: http, port: 9080}}]\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: reviews\n  namespace: {NS}\nspec:\n  host: reviews\n  subsets:\n  - {{name: v1, labels: {{version: v1}}}}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: reviews\n  namespace: {NS}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {{host: reviews, subset: v2}}\n"
+    );
+    let _ = try_real_kubectl(&["delete", "namespace", NS, "--wait=true", "--timeout=60s"]);
+    let client = start(&ServerOpts {
+        kubeconfig: Some(kubeconfig()?),
+        audit_log: Some(audit.to_path_buf()),
+        ..Default::default()
+    })
+    .await?;
+    let r = call(
+        &client,
+        "execute_kubectl",
+        serde_json::json!({"command": "apply -f -", "manifest": setup}),
+    )
+    .await?;
+    if is_error(&r) {
+        bail!("setting up {NS}: {}", text(&r));
+    }
+
+    t.step("Mesh: istioctl analyze finds a VirtualService routing to a missing subset");
+    let analyze = format!("analyze -n {NS}");
+    let r = call(
+        &client,
+        "execute_istioctl",
+        serde_json::json!({ "command": analyze }),
+    )
+    .await?;
+    let out = text(&r);
+    for l in out.lines() {
+        println!("  │ {l}");
+    }
+    t.check(
+        is_error(&r)
+            && out.contains(&format!("Error [IST0101] (VirtualService {NS}/reviews) Referenced host+subset in destinationrule not found: \"reviews+v2\"")),
+        "IST0101 on the VirtualService, in istioctl's words; the answer is an error",
+    );
+
+    t.step("Mesh: fix the route with kubectl apply, then analyze again");
+    let fix = format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: reviews\n  namespace: {NS}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {{host: reviews, subset: v1}}\n"
+    );
+    let r = call(
+        &client,
+        "execute_kubectl",
+        serde_json::json!({"command": "apply -f -", "manifest": fix}),
+    )
+    .await?;
+    println!("  │ {}", text(&r).trim());
+    t.check(!is_error(&r), "applied");
+    let r = call(
+        &client,
+        "execute_istioctl",
+        serde_json::json!({ "command": analyze }),
+    )
+    .await?;
+    let out = text(&r);
+    for l in out.lines() {
+        println!("  │ {l}");
+    }
+    t.check(
+        !is_error(&r)
+            && out.contains(&format!(
+                "No validation issues found when analyzing namespace: {NS}."
+            )),
+        "analyze is clean again",
+    );
+    let (_, route) = try_real_kubectl(&[
+        "get",
+        "virtualservice",
+        "reviews",
+        "-n",
+        NS,
+        "-o",
+        "jsonpath={.spec.http[0].route[0].destination.subset}",
+    ]);
+    t.check(
+        route == "v1",
+        "verified with kubectl: the route names subset v1",
+    );
+    client.cancel().await?;
     Ok(())
 }
 

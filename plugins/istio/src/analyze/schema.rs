@@ -3,6 +3,8 @@
 //! * DestinationRule: `duplicate subset names: NAME`;
 //! * Gateway: `gateway must have at least one server`, `port names in servers must be unique:
 //!   duplicate name NAME`, `server config must contain at least one host`;
+//! * Sidecar: `sidecar: empty configuration provided`, `short names (non FQDN) are not
+//!   allowed` (an egress host `ns/name` without a dot);
 //! * VirtualService: `HTTP route, redirect or direct_response is required`,
 //!   `HTTP route cannot contain both route and redirect`,
 //!   `HTTP route cannot contain both mirror and mirrors`.
@@ -47,6 +49,27 @@ pub fn errors(kind: &str, o: &Value) -> Vec<String> {
                 }
             }
         }
+        "Sidecar" => {
+            let spec = o.get("spec").cloned().unwrap_or_default();
+            if arr(o, "/spec/egress").is_empty()
+                && arr(o, "/spec/ingress").is_empty()
+                && spec.get("outboundTrafficPolicy").is_none()
+                && spec.get("inboundConnectionPool").is_none()
+            {
+                out.push("sidecar: empty configuration provided".into());
+                return out;
+            }
+            for eg in arr(o, "/spec/egress") {
+                for h in arr(eg, "/hosts").iter().filter_map(|h| h.as_str()) {
+                    if let Some((_, host)) = h.split_once('/')
+                        && host != "*"
+                        && !host.contains('.')
+                    {
+                        out.push("short names (non FQDN) are not allowed".into());
+                    }
+                }
+            }
+        }
         "VirtualService" => {
             for h in arr(o, "/spec/http") {
                 let route = !arr(h, "/route").is_empty();
@@ -71,7 +94,7 @@ pub fn errors(kind: &str, o: &Value) -> Vec<String> {
 
 /// Reports every schema error.
 pub fn analyze(snap: &Snapshot, r: &mut Report) {
-    for kind in ["DestinationRule", "Gateway", "VirtualService"] {
+    for kind in ["DestinationRule", "Gateway", "Sidecar", "VirtualService"] {
         for o in snap.of(kind) {
             for e in errors(kind, o) {
                 r.add(

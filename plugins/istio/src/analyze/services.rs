@@ -7,7 +7,10 @@
 //!   protocols;
 //! * IST0128: a DestinationRule with TLS mode SIMPLE or MUTUAL and no caCertificates;
 //! * IST0134: a ServiceEntry without addresses and a TCP (or unnamed-protocol) port;
-//! * IST0101 `namespace`: an AuthorizationPolicy source namespace that matches no namespace.
+//! * IST0101 `namespace`: an AuthorizationPolicy source namespace that matches no namespace;
+//! * IST0127: an AuthorizationPolicy that selects no workload in the mesh;
+//! * IST0173: a DestinationRule subset whose labels select no pod; IST0174: a DestinationRule
+//!   host that is no Service or ServiceEntry (`destinationrule/subset.go`).
 
 use std::collections::BTreeMap;
 
@@ -28,14 +31,17 @@ pub fn analyze(snap: &Snapshot, r: &mut Report) {
             deployment_protocols(snap, d, r);
         }
     }
+    let hosts = super::destinations::host_map(snap);
     for dr in snap.of("DestinationRule") {
         ca_certificates(dr, r);
+        subsets_select_pods(snap, &hosts, dr, r);
     }
     for se in snap.of("ServiceEntry") {
         addresses(se, r);
     }
     for ap in snap.of("AuthorizationPolicy") {
         authz_namespaces(snap, ap, r);
+        authz_workloads(snap, ap, r);
     }
 }
 
@@ -228,6 +234,106 @@ fn addresses(se: &Value, r: &mut Report) {
                 "ServiceEntry addresses are required for this protocol.".into(),
             );
         }
+    }
+}
+
+/// `PodNotSelectedAnalyzer`: the host must resolve to a Service or ServiceEntry, and each
+/// subset's labels must select some pod (in any namespace, as upstream matches them).
+fn subsets_select_pods(
+    snap: &Snapshot,
+    hosts: &BTreeMap<String, Vec<u64>>,
+    dr: &Value,
+    r: &mut Report,
+) {
+    let host = str_at(dr, "/spec/host");
+    let export = strings(dr, "/spec/exportTo");
+    if super::destinations::destination_host(hosts, model::namespace(dr), &export, host).is_none() {
+        r.add(
+            msg::UNKNOWN_DR_HOST,
+            "DestinationRule",
+            dr,
+            format!("The host {host} defined in the DestinationRule does not match any services in the mesh."),
+        );
+        return;
+    }
+    for subset in arr(dr, "/spec/subsets") {
+        let sel = string_map(subset, "/labels");
+        if !snap
+            .of("Pod")
+            .iter()
+            .any(|p| selector_matches(&sel, &model::labels(p)))
+        {
+            r.add(
+                msg::DR_SUBSET_NOT_SELECT_PODS,
+                "DestinationRule",
+                dr,
+                format!(
+                    "The Subset {} defined in the DestinationRule does not select any pods. Which may lead to 503 UH (NoHealthyUpstream).",
+                    str_at(subset, "/name")
+                ),
+            );
+        }
+    }
+}
+
+/// `util.PodInMesh`: a pod with the proxy, or whose labels, annotations or namespace turn
+/// injection on.
+pub fn pod_in_mesh(snap: &Snapshot, pod: &Value) -> bool {
+    if model::has_istio_proxy(pod, "/spec") {
+        return true;
+    }
+    if let Some(v) = model::labels(pod).get("sidecar.istio.io/inject") {
+        return v == "true";
+    }
+    if let Some(v) = model::annotations(pod).get("sidecar.istio.io/inject") {
+        return v == "true";
+    }
+    let ns = model::namespace(pod);
+    snap.of("Namespace")
+        .iter()
+        .find(|n| model::name(n) == ns)
+        .is_some_and(|n| {
+            model::labels(n).get("istio-injection").map(String::as_str) == Some("enabled")
+        })
+}
+
+/// `analyzeNoMatchingWorkloads`: the workloads (meshed or ambient pods) an
+/// AuthorizationPolicy selects; in the root namespace (the Istio namespace) the selector
+/// looks at every namespace and a policy without one applies mesh-wide.
+fn authz_workloads(snap: &Snapshot, ap: &Value, r: &mut Report) {
+    let ns = model::namespace(ap);
+    let selector = ap.pointer("/spec/selector");
+    let sel = string_map(ap, "/spec/selector/matchLabels");
+    let workloads = snap.of("Pod").iter().filter(|p| {
+        pod_in_mesh(snap, p)
+            || model::annotations(p)
+                .get("ambient.istio.io/redirection")
+                .map(String::as_str)
+                == Some("enabled")
+    });
+    let root = ns == snap.istio_namespace;
+    let found = match (root, selector) {
+        (true, None) => return,
+        (true, Some(_)) => workloads
+            .clone()
+            .any(|p| selector_matches(&sel, &model::labels(p))),
+        (false, None) => workloads.clone().any(|p| model::namespace(p) == ns),
+        (false, Some(_)) => workloads
+            .clone()
+            .any(|p| model::namespace(p) == ns && selector_matches(&sel, &model::labels(p))),
+    };
+    if !found {
+        let text = if selector.is_some() {
+            model::selector_string(&sel)
+        } else {
+            String::new()
+        };
+        r.add(
+            msg::NO_MATCHING_WORKLOADS,
+            "AuthorizationPolicy",
+            ap,
+            format!("No matching workloads for this resource with the following labels: {text}"),
+        );
     }
 }
 

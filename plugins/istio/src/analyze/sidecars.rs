@@ -149,7 +149,7 @@ mod tests {
                 obj(
                     "a",
                     "s1",
-                    json!({"workloadSelector": {"labels": {"app": "web"}}}),
+                    json!({"workloadSelector": {"labels": {"app": "web"}}, "egress": [{"hosts": ["./*"]}]}),
                 ),
             ),
             (
@@ -157,7 +157,7 @@ mod tests {
                 obj(
                     "a",
                     "s2",
-                    json!({"workloadSelector": {"labels": {"app": "web"}}}),
+                    json!({"workloadSelector": {"labels": {"app": "web"}}, "egress": [{"hosts": ["./*"]}]}),
                 ),
             ),
             (
@@ -165,7 +165,7 @@ mod tests {
                 obj(
                     "a",
                     "s3",
-                    json!({"workloadSelector": {"labels": {"app": "none"}}}),
+                    json!({"workloadSelector": {"labels": {"app": "none"}}, "egress": [{"hosts": ["./*"]}]}),
                 ),
             ),
             (
@@ -176,7 +176,10 @@ mod tests {
                     json!({"egress": [{"hosts": ["./web", "gone/*", "a/nothing"]}]}),
                 ),
             ),
-            ("Sidecar", obj("a", "d2", json!({}))),
+            (
+                "Sidecar",
+                obj("a", "d2", json!({"egress": [{"hosts": ["./*"]}]})),
+            ),
         ]);
         let ms = analyze::run(&s);
         let t = |name: &str| -> Vec<String> {
