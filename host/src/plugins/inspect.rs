@@ -698,10 +698,15 @@ fn scope_text(s: Option<&KubeScope>) -> String {
     match s {
         None => "none".into(),
         Some(s) => format!(
-            "verbs={} resources={} namespaces={}",
+            "verbs={} resources={} namespaces={}{}",
             list(&s.verbs),
             list(&s.resources),
-            list(&s.namespaces)
+            list(&s.namespaces),
+            if s.dry_run_only {
+                " writes=dry-run-only (dryRun=All, no subresources)"
+            } else {
+                ""
+            }
         ),
     }
 }

@@ -257,7 +257,9 @@ fn scope_refusal(
 ) -> Option<&'static str> {
     if !scope.allows_verb(r.verb.as_str()) {
         Some("verb")
-    } else if scope.dry_run_only && !r.is_read() && !facts.dry_run {
+    } else if scope.dry_run_only && !r.is_read() && (!facts.dry_run || r.subresource.is_some()) {
+        // Subresources are refused too: connect subresources (pods/exec, attach,
+        // portforward, proxy) ignore dryRun, so a "dry run" there would run.
         Some("dry-run-only")
     } else if !scope.allows_resource(&r.group, &r.resource, r.subresource.as_deref()) {
         Some("resource")
@@ -894,6 +896,13 @@ mod tests {
         assert_eq!(
             rule(&decide_granted(&Policy::default(), &create, &grant, dry)),
             "default.allow-write"
+        );
+        // A connect subresource ignores dryRun: refused even with it.
+        let mut exec = req("create", "", "pods", Some("a"));
+        exec.subresource = Some("exec".into());
+        assert_eq!(
+            rule(&decide_granted(&Policy::default(), &exec, &grant, dry)),
+            "grant.kube.requested-dry-run-only"
         );
         // Reads need no dry run; Secrets are not granted at all.
         let list = req("list", "networking.istio.io", "virtualservices", None);

@@ -43,7 +43,8 @@ pub struct KubeScope {
     pub namespaces: Vec<String>,
     /// Write verbs in this scope are allowed only as server-side dry runs (`dryRun=All` in
     /// the request's query, which the API server runs through validation and admission and
-    /// never persists; Kubernetes API "Dry-run"). A plugin that validates objects (istio's
+    /// never persists; Kubernetes API "Dry-run"), and never on a subresource (connect
+    /// subresources such as `pods/exec` ignore dryRun). A plugin that validates objects (istio's
     /// `validate`) requests `create` with this set, so it can never change the cluster. Read
     /// from the request itself, never from the plugin's word. Default `false`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
