@@ -216,6 +216,8 @@ pub fn default_grants() -> BTreeMap<String, Grant> {
                 resources: ISTIO_RESOURCES.iter().map(|r| r.to_string()).collect(),
                 namespaces: vec!["*".into()],
                 dry_run_only: true,
+                secret_keys: Vec::new(),
+                secret_label: None,
             }),
             log: true,
             process: None,

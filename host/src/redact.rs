@@ -1418,10 +1418,127 @@ pub fn kube_body(body: String, secret: bool) -> String {
     }
 }
 
+/// The answer of a Secret read by a plugin granted Secret keys
+/// ([`crate::capabilities::kube::scope::KubeScope::secret_keys`]): every Secret in `body` (a
+/// `Secret` or a `SecretList`) is redacted as [`kube_body`] redacts Secrets, then loses
+/// `data`; a Secret that carries every label key of `release.labels` gets `stringData` with
+/// only `release.keys`, base64-decoded (values that are not UTF-8 are left out; credential
+/// patterns inside a value, such as a password in a URL, are redacted by [`text`]).
+///
+/// Returns the body and the keys released (sorted, deduplicated) with the number of Secrets
+/// that released any, for the audit record. A body that is not JSON is replaced by a marker.
+pub fn release_secret_keys(
+    body: String,
+    release: &crate::capabilities::kube::scope::SecretRelease,
+) -> (String, Vec<String>, usize) {
+    use base64::Engine as _;
+    let Ok(mut v) = serde_json::from_str::<Value>(&body) else {
+        return (
+            "<redacted: unparseable Secret response>".into(),
+            Vec::new(),
+            0,
+        );
+    };
+    let mut released: Vec<String> = Vec::new();
+    let mut count = 0;
+    let mut one = |secret: &mut Value| {
+        let data = secret.get("data").cloned();
+        let eligible = release.labels.iter().all(|l| {
+            secret
+                .pointer("/metadata/labels")
+                .and_then(Value::as_object)
+                .is_some_and(|m| m.contains_key(l))
+        });
+        json_value(secret, true);
+        let Some(m) = secret.as_object_mut() else {
+            return;
+        };
+        m.remove("data");
+        m.remove("stringData");
+        if !eligible {
+            return;
+        }
+        let mut out = serde_json::Map::new();
+        for k in &release.keys {
+            let decoded = data
+                .as_ref()
+                .and_then(|d| d.get(k))
+                .and_then(Value::as_str)
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .and_then(|bytes| String::from_utf8(bytes).ok());
+            if let Some(val) = decoded {
+                out.insert(k.clone(), Value::String(text(&val).into_owned()));
+                released.push(k.clone());
+            }
+        }
+        if !out.is_empty() {
+            count += 1;
+            m.insert("stringData".into(), Value::Object(out));
+        }
+    };
+    match v.get("kind").and_then(Value::as_str) {
+        Some("SecretList") | None if v.get("items").is_some() => {
+            if let Some(items) = v.get_mut("items").and_then(Value::as_array_mut) {
+                for item in items {
+                    one(item);
+                }
+            }
+            // The list's own fields (metadata.continue, ...) carry no values.
+        }
+        _ => one(&mut v),
+    }
+    released.sort();
+    released.dedup();
+    (v.to_string(), released, count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn granted_secret_keys_are_released_decoded_and_nothing_else() {
+        use crate::capabilities::kube::scope::SecretRelease;
+        let b = |s: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, s);
+        let list = json!({"kind": "SecretList", "apiVersion": "v1", "metadata": {}, "items": [
+            {"metadata": {"name": "repo-1", "labels": {"argocd.argoproj.io/secret-type": "repository"},
+              "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"data\":{\"password\":\"aHVudGVyMg==\"}}"}},
+             "data": {"url": b("https://git.example.com/app.git"), "password": b("hunter2"), "sshPrivateKey": b("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----")}},
+            {"metadata": {"name": "other"}, "data": {"url": b("https://x"), "token": b("t0ken")}},
+            {"metadata": {"name": "repo-2", "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+             "data": {"url": b("https://user:s3cret@git.example.com/b.git"), "name": b("b")}}
+        ]});
+        let release = SecretRelease {
+            keys: vec!["url".into(), "name".into()],
+            labels: vec!["argocd.argoproj.io/secret-type".into()],
+        };
+        let (out, keys, n) = release_secret_keys(list.to_string(), &release);
+        for gone in [
+            "hunter2",
+            "aHVudGVyMg",
+            "abc",
+            "t0ken",
+            "s3cret",
+            "\"data\"",
+        ] {
+            assert!(!out.contains(gone), "{gone} in {out}");
+        }
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v["items"][0]["stringData"],
+            json!({"url": "https://git.example.com/app.git"})
+        );
+        assert!(
+            v["items"][1].get("stringData").is_none(),
+            "an unlabelled Secret releases nothing"
+        );
+        assert_eq!(v["items"][2]["stringData"]["name"], "b");
+        assert_eq!(keys, ["name", "url"]);
+        assert_eq!(n, 2);
+        let (out, _, _) = release_secret_keys("not json".into(), &release);
+        assert!(out.starts_with("<redacted"));
+    }
 
     fn r(s: &str) -> String {
         text(s).into_owned()

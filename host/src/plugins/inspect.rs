@@ -698,7 +698,7 @@ fn scope_text(s: Option<&KubeScope>) -> String {
     match s {
         None => "none".into(),
         Some(s) => format!(
-            "verbs={} resources={} namespaces={}{}",
+            "verbs={} resources={} namespaces={}{}{}",
             list(&s.verbs),
             list(&s.resources),
             list(&s.namespaces),
@@ -706,6 +706,18 @@ fn scope_text(s: Option<&KubeScope>) -> String {
                 " writes=dry-run-only (dryRun=All, no subresources)"
             } else {
                 ""
+            },
+            if s.secret_keys.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " secret_keys={} (decoded by the host; no other key of a Secret crosses){}",
+                    list(&s.secret_keys),
+                    s.secret_label
+                        .as_deref()
+                        .map(|l| format!(" of Secrets labelled {l}"))
+                        .unwrap_or_default()
+                )
             }
         ),
     }
@@ -999,6 +1011,8 @@ mod tests {
             resources: vec!["pods".into()],
             namespaces: vec!["team-a".into()],
             dry_run_only: false,
+            secret_keys: Vec::new(),
+            secret_label: None,
         };
         let grant = Grant {
             digest: Some(digest(&bytes)),

@@ -219,6 +219,8 @@ mod tests {
             resources: resources.iter().map(|s| s.to_string()).collect(),
             namespaces: namespaces.iter().map(|s| s.to_string()).collect(),
             dry_run_only: false,
+            secret_keys: Vec::new(),
+            secret_label: None,
         }
     }
 

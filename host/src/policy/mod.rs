@@ -625,6 +625,22 @@ fn decide_policy(input: &GateInput<'_>, what: &str) -> Decision {
     // helm's release records, read by the real helm through the process proxy (which passes
     // on only `helm.sh/release.v1` Secrets; the model sees helm's redacted output).
     let release_storage = is_secrets && input.facts.release_storage;
+    // A plugin granted Secret keys (`secret_keys`) reads Secrets: the host answers each one
+    // with only those keys ([`crate::redact::release_secret_keys`]), never `data`.
+    if is_secrets
+        && r.is_read()
+        && r.subresource.is_none()
+        && !lifted_by_resource
+        && crate::capabilities::kube::scope::SecretRelease::of(
+            input.requested,
+            input.granted.and_then(|g| g.kube.as_ref()),
+        )
+        .is_some()
+    {
+        return Decision::Allow {
+            rule: "grant.secret-keys".into(),
+        };
+    }
     if r.is_read()
         && r.subresource.is_none()
         && p.denied_resources.iter().any(|pat| resource_match(pat, r))
@@ -965,6 +981,64 @@ mod tests {
     }
 
     #[test]
+    fn granted_secret_keys_lift_the_secret_contents_rule_for_reads_only() {
+        let scope = KubeScope {
+            verbs: vec!["get".into(), "list".into(), "delete".into()],
+            resources: vec!["secrets".into()],
+            namespaces: vec!["argocd".into()],
+            secret_keys: vec!["url".into(), "name".into()],
+            secret_label: Some("argocd.argoproj.io/secret-type".into()),
+            ..KubeScope::default()
+        };
+        let grant = Grant {
+            digest: None,
+            kube: Some(scope.clone()),
+            log: false,
+            process: None,
+        };
+        let list = req("list", "", "secrets", Some("argocd"));
+        let decide_keys = |policy: &Policy, r: &RequestAttributes, requested: &KubeScope| {
+            decide(&GateInput {
+                plugin: "argocd",
+                requested: Some(requested),
+                granted: Some(&grant),
+                request: r,
+                tool: "execute_argocd",
+                identity: &Identity::default(),
+                facts: RequestFacts::default(),
+                policy,
+            })
+        };
+        assert_eq!(
+            rule(&decide_keys(&Policy::default(), &list, &scope)),
+            "grant.secret-keys"
+        );
+        // The manifest did not request keys: requested ∩ granted is empty.
+        let no_keys = KubeScope {
+            secret_keys: Vec::new(),
+            ..scope.clone()
+        };
+        assert_eq!(
+            rule(&decide_keys(&Policy::default(), &list, &no_keys)),
+            "default.secret-contents"
+        );
+        // Outside the granted namespaces, and for writes, the keys change nothing.
+        let elsewhere = req("list", "", "secrets", Some("kube-system"));
+        assert_eq!(
+            rule(&decide_keys(&Policy::default(), &elsewhere, &scope)),
+            "grant.kube.requested-namespace"
+        );
+        let delete = req("delete", "", "secrets", Some("argocd"));
+        assert_ne!(
+            rule(&decide_keys(&Policy::default(), &delete, &scope)),
+            "grant.secret-keys"
+        );
+        // A policy deny still wins.
+        let p = pol("rules:\n  - {id: no-secrets, effect: deny, resources: [secrets]}\n");
+        assert_eq!(rule(&decide_keys(&p, &list, &scope)), "no-secrets");
+    }
+
+    #[test]
     fn writes_to_mesh_security_policies_need_confirmation() {
         for resource in ["peerauthentications", "authorizationpolicies"] {
             let d = decide_all(&req("patch", "security.istio.io", resource, Some("a")));
@@ -997,6 +1071,8 @@ mod tests {
             resources: vec!["pods".into()],
             namespaces: vec!["*".into()],
             dry_run_only: false,
+            secret_keys: Vec::new(),
+            secret_label: None,
         };
         let granted = Grant {
             digest: None,
@@ -1005,6 +1081,8 @@ mod tests {
                 resources: vec!["*".into()],
                 namespaces: vec!["team".into()],
                 dry_run_only: false,
+                secret_keys: Vec::new(),
+                secret_label: None,
             }),
             log: false,
             process: None,

@@ -479,12 +479,41 @@ impl KubeView<'_> {
         };
         self.call.deadline = deadline;
         let pending = admission?;
-        let res = match reader {
-            Reader::Plugin => svc.execute(&req, &attrs).await,
-            Reader::Child => svc.execute_unredacted(&req, &attrs).await,
+        // Secret keys granted to this plugin: its Secret reads release only those keys.
+        let release = (reader == Reader::Plugin
+            && attrs.group.is_empty()
+            && attrs.resource == "secrets"
+            && attrs.is_read()
+            && attrs.subresource.is_none()
+            && req.output == crate::wit::kube::OutputFormat::Json)
+            .then(|| {
+                scope::SecretRelease::of(
+                    self.call.plugin.manifest.capabilities.kube.as_ref(),
+                    self.call
+                        .plugin
+                        .grant
+                        .as_ref()
+                        .and_then(|g| g.kube.as_ref()),
+                )
+            })
+            .flatten();
+        let mut ok = "ok".to_string();
+        let res = match (reader, release) {
+            (Reader::Plugin, Some(release)) => {
+                svc.execute_unredacted(&req, &attrs).await.map(|resp| {
+                    let (body, keys, n) = crate::redact::release_secret_keys(resp.body, &release);
+                    ok = format!(
+                        "ok; released Secret keys [{}] of {n} Secret(s)",
+                        keys.join(", ")
+                    );
+                    Response { body, ..resp }
+                })
+            }
+            (Reader::Plugin, None) => svc.execute(&req, &attrs).await,
+            (Reader::Child, _) => svc.execute_unredacted(&req, &attrs).await,
         };
         pending.finish(&match &res {
-            Ok(_) => "ok".to_string(),
+            Ok(_) => ok,
             Err(e) => outcome_of(e),
         });
         res

@@ -49,6 +49,54 @@ pub struct KubeScope {
     /// from the request itself, never from the plugin's word. Default `false`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dry_run_only: bool,
+    /// Keys of Secrets' `data` released to the plugin (e.g. `["url", "name", "type"]`): a
+    /// `get` or `list` of Secrets in scope is then allowed (rule `grant.secret-keys`), and
+    /// the host answers each Secret without `data` and with `stringData` holding only these
+    /// keys, base64-decoded (UTF-8 values only; credential patterns in them redacted). The
+    /// effective list is requested ∩ granted; empty (the default) releases nothing, and
+    /// Secrets stay metadata-only as for every plugin.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_keys: Vec<String>,
+    /// A label key a Secret must carry for its keys to be released (e.g.
+    /// `argocd.argoproj.io/secret-type`); other Secrets are answered without any value.
+    /// When the manifest and the grant both name one, a Secret must carry both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_label: Option<String>,
+}
+
+/// What a plugin may read of Secrets' values: the keys (requested ∩ granted) and the label
+/// keys a Secret must carry ([`KubeScope::secret_keys`], [`KubeScope::secret_label`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretRelease {
+    /// Keys released, in the grant's order.
+    pub keys: Vec<String>,
+    /// Label keys a Secret must carry.
+    pub labels: Vec<String>,
+}
+
+impl SecretRelease {
+    /// The effective release of a plugin: keys both scopes name, labels either names. `None`
+    /// when no key is released.
+    pub fn of(requested: Option<&KubeScope>, granted: Option<&KubeScope>) -> Option<SecretRelease> {
+        let (r, g) = (requested?, granted?);
+        let keys: Vec<String> = g
+            .secret_keys
+            .iter()
+            .filter(|k| r.secret_keys.contains(k))
+            .cloned()
+            .collect();
+        if keys.is_empty() {
+            return None;
+        }
+        let mut labels: Vec<String> = r
+            .secret_label
+            .iter()
+            .chain(g.secret_label.iter())
+            .cloned()
+            .collect();
+        labels.dedup();
+        Some(SecretRelease { keys, labels })
+    }
 }
 
 impl KubeScope {
@@ -59,6 +107,8 @@ impl KubeScope {
             resources: vec!["*".into()],
             namespaces: vec!["*".into()],
             dry_run_only: false,
+            secret_keys: Vec::new(),
+            secret_label: None,
         }
     }
 
