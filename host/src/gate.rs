@@ -390,6 +390,8 @@ impl Gate<'_> {
                         eviction: found.eviction,
                         api_interception: found.api_interception,
                         secret_params: found.secret_params,
+                        gitops_prune: found.gitops_prune,
+                        gitops_rollback: found.gitops_rollback,
                         ..facts
                     };
                     if facts.secret_params

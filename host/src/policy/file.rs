@@ -568,4 +568,12 @@ pub const EFFECTS: &[(&str, &str)] = &[
         "secret-params",
         "an admission policy (or its binding) takes Secrets as params: judged as reading Secrets",
     ),
+    (
+        "gitops-prune",
+        "an Argo CD Application write starts a sync with prune or force, or turns on automated prune",
+    ),
+    (
+        "gitops-rollback",
+        "an Argo CD Application write starts a sync to an earlier revision from its history (a rollback)",
+    ),
 ];

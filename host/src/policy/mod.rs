@@ -146,6 +146,13 @@ pub struct RequestFacts {
     /// that denies some namespaces (`namespaces.deny`, or a deny rule that names
     /// namespaces) refuses it: its answer would include the denied namespaces' objects.
     pub all_namespaces: bool,
+    /// Effect: an Argo CD Application write starts a sync operation with `prune` or a forced
+    /// apply, or turns on `spec.syncPolicy.automated.prune` (Argo CD then deletes live
+    /// objects on its own).
+    pub gitops_prune: bool,
+    /// Effect: an Argo CD Application write starts a sync to a revision of its history other
+    /// than the one deployed (a rollback).
+    pub gitops_rollback: bool,
 }
 
 impl RequestFacts {
@@ -176,6 +183,12 @@ impl RequestFacts {
         }
         if self.secret_params {
             out.push("secret-params");
+        }
+        if self.gitops_prune {
+            out.push("gitops-prune");
+        }
+        if self.gitops_rollback {
+            out.push("gitops-rollback");
         }
         out
     }
@@ -362,6 +375,18 @@ pub fn builtin_confirm(
         return Some((
             "default.protected-api",
             "it makes something intercept the API server (an APIService or a conversion webhook): a broken one makes every later request hang or fail",
+        ));
+    }
+    if facts.gitops_prune {
+        return Some((
+            "default.confirm-gitops-prune",
+            "a sync with prune or force deletes or replaces live objects, and automated prune lets Argo CD delete them without asking",
+        ));
+    }
+    if facts.gitops_rollback {
+        return Some((
+            "default.confirm-gitops-rollback",
+            "a rollback replaces what runs with an earlier revision",
         ));
     }
     if facts.scale_to_zero {

@@ -170,19 +170,116 @@ pub fn judge(attrs: &RequestAttributes, before: &Value, after: &Value) -> Reques
         && at(after, "/spec/conversion/strategy").as_str() == Some("Webhook")
         && at(before, "/spec/conversion") != at(after, "/spec/conversion");
     let secret_params = is_admission_policy(attrs) == Some(false) && takes_secret_params(after);
+    let (gitops_prune, gitops_rollback) = gitops(attrs, before, after);
     RequestFacts {
         scale_to_zero,
         gc_delete,
         eviction,
         api_interception,
         secret_params,
+        gitops_prune,
+        gitops_rollback,
         ..RequestFacts::default()
     }
+}
+
+/// The effects of a write to an Argo CD Application (`argoproj.io` `applications`), as Argo
+/// CD's controller will act on them (`pkg/apis/application/v1alpha1` `Operation`): a new
+/// `.operation` whose sync prunes (`sync.prune`) or forces (`syncStrategy.apply.force`,
+/// `syncStrategy.hook.force`), or `spec.syncPolicy.automated.prune` turned on, is
+/// `gitops-prune`; a new sync operation to a revision that is in `.status.history` but is not
+/// the deployed one (`.status.sync.revision`) is `gitops-rollback` (Argo CD's Rollback is a
+/// sync to a history entry). Returns `(gitops_prune, gitops_rollback)`.
+pub fn gitops(attrs: &RequestAttributes, before: &Value, after: &Value) -> (bool, bool) {
+    if attrs.group != "argoproj.io" || attrs.resource != "applications" || before.is_null() {
+        return (false, false);
+    }
+    let at = |v: &Value, p: &str| v.pointer(p).cloned().unwrap_or(Value::Null);
+    let truthy = |v: &Value, p: &str| at(v, p).as_bool() == Some(true);
+    let op = at(after, "/operation");
+    let new_op = !op.is_null() && op != at(before, "/operation");
+    let prune = new_op
+        && (truthy(after, "/operation/sync/prune")
+            || truthy(after, "/operation/sync/syncStrategy/apply/force")
+            || truthy(after, "/operation/sync/syncStrategy/hook/force"));
+    let auto_prune = truthy(after, "/spec/syncPolicy/automated/prune")
+        && !truthy(before, "/spec/syncPolicy/automated/prune");
+    let revision = at(after, "/operation/sync/revision");
+    let deployed = at(before, "/status/sync/revision");
+    let rollback = new_op
+        && revision.as_str().is_some_and(|r| !r.is_empty())
+        && revision != deployed
+        && at(before, "/status/history")
+            .as_array()
+            .is_some_and(|h| h.iter().any(|e| e.get("revision") == Some(&revision)));
+    (prune || auto_prune, rollback)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn argo_cd_sync_effects_are_judged_from_the_object() {
+        let app = |v: Value| v;
+        let attrs = RequestAttributes {
+            verb: crate::verb::Verb::Update,
+            group: "argoproj.io".into(),
+            version: "v1alpha1".into(),
+            resource: "applications".into(),
+            subresource: None,
+            namespace: Some("argocd".into()),
+            name: Some("shop".into()),
+        };
+        let before = app(serde_json::json!({"spec": {"syncPolicy": {}}, "status": {
+            "sync": {"revision": "bbb"}, "history": [{"id": 1, "revision": "aaa"}, {"id": 2, "revision": "bbb"}]}}));
+        let with = |op: Value| {
+            let mut a = before.clone();
+            a["operation"] = op;
+            a
+        };
+        assert_eq!(
+            gitops(
+                &attrs,
+                &before,
+                &with(serde_json::json!({"sync": {"revision": "bbb"}}))
+            ),
+            (false, false)
+        );
+        assert_eq!(
+            gitops(
+                &attrs,
+                &before,
+                &with(serde_json::json!({"sync": {"revision": "bbb", "prune": true}}))
+            ),
+            (true, false)
+        );
+        assert_eq!(
+            gitops(
+                &attrs,
+                &before,
+                &with(serde_json::json!({"sync": {"syncStrategy": {"apply": {"force": true}}}}))
+            ),
+            (true, false)
+        );
+        assert_eq!(
+            gitops(
+                &attrs,
+                &before,
+                &with(serde_json::json!({"sync": {"revision": "aaa"}}))
+            ),
+            (false, true)
+        );
+        let mut auto = before.clone();
+        auto["spec"]["syncPolicy"] = serde_json::json!({"automated": {"prune": true}});
+        assert_eq!(gitops(&attrs, &before, &auto), (true, false));
+        // Another resource is not judged.
+        let other = RequestAttributes {
+            resource: "appprojects".into(),
+            ..attrs.clone()
+        };
+        assert_eq!(gitops(&other, &before, &auto), (false, false));
+    }
     use crate::verb::Verb as V;
     use serde_json::json;
 
