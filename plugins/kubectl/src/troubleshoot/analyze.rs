@@ -454,6 +454,7 @@ pub fn analyze(snap: &Snapshot) -> Vec<Finding> {
     out.extend(pvcs(snap));
     out.extend(nodes(snap));
     out.extend(stray_events(snap, &out));
+    gitops(snap, &mut out);
     for (what, why) in &snap.unread {
         let mut f = Finding::new(
             Severity::Info,
@@ -465,6 +466,88 @@ pub fn analyze(snap: &Snapshot) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+/// Findings about a workload an Argo CD Application manages
+/// ([`super::fetch::argo_app_ref`]): the evidence names the Application with its sync and
+/// health status and its last operation, and a fix that would change the workload by hand
+/// (`kubectl scale`, `rollout undo`, `set`, `patch`, `edit`) becomes `argocd app sync`: Argo
+/// CD reverts manual changes under self-heal, and reports them as drift otherwise.
+pub fn gitops(snap: &Snapshot, findings: &mut [Finding]) {
+    if snap.applications.is_empty() {
+        return;
+    }
+    // workload "kind/name" → (app display name, app)
+    let mut managed: Vec<(String, String, &Value)> = Vec::new();
+    for (kind, list) in [
+        ("deployment", &snap.deployments),
+        ("statefulset", &snap.stateful_sets),
+        ("daemonset", &snap.daemon_sets),
+    ] {
+        for w in list {
+            let Some((app_ns, app_name)) = super::fetch::argo_app_ref(w) else {
+                continue;
+            };
+            let Some(app) = snap.applications.iter().find(|a| {
+                s(a, &["metadata", "name"]) == app_name
+                    && s(a, &["metadata", "namespace"]) == app_ns
+            }) else {
+                continue;
+            };
+            let shown = if app_ns == super::fetch::ARGOCD_NAMESPACE {
+                app_name.clone()
+            } else {
+                format!("{app_ns}/{app_name}")
+            };
+            managed.push((format!("{kind}/{}", name(w)), shown, app));
+        }
+    }
+    for f in findings.iter_mut() {
+        let Some((obj, shown, app)) = managed
+            .iter()
+            .find(|(obj, _, _)| f.object == *obj || f.subjects.contains(obj))
+        else {
+            continue;
+        };
+        let sync = s(app, &["status", "sync", "status"]);
+        let health = s(app, &["status", "health", "status"]);
+        let op = s(app, &["status", "operationState", "phase"]);
+        let op_msg = s(app, &["status", "operationState", "message"]);
+        let self_heal = app
+            .pointer("/spec/syncPolicy/automated/selfHeal")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        f.evidence.push(format!(
+            "{obj} is managed by Argo CD Application {shown} (sync {}, health {}{})",
+            if sync.is_empty() { "Unknown" } else { sync },
+            if health.is_empty() { "Unknown" } else { health },
+            if op.is_empty() {
+                String::new()
+            } else if op_msg.is_empty() {
+                format!("; last operation {op}")
+            } else {
+                format!("; last operation {op}: {op_msg}")
+            }
+        ));
+        let manual = f.fix.as_deref().is_some_and(|fix| {
+            [
+                "kubectl scale",
+                "kubectl rollout undo",
+                "kubectl set ",
+                "kubectl patch",
+                "kubectl edit",
+            ]
+            .iter()
+            .any(|p| fix.starts_with(p))
+        });
+        if manual {
+            f.evidence.push(format!(
+                "a change made with kubectl would be {} by Argo CD: fix it in Git (or with argocd app set), then sync",
+                if self_heal { "reverted (self-heal is on)" } else { "reported as drift (OutOfSync) and undone by the next sync" }
+            ));
+            f.fix = Some(format!("argocd app sync {shown}"));
+        }
+    }
 }
 
 fn dependents_of<'a>(deps: &'a [Dependency], svc: &str) -> Vec<&'a Dependency> {

@@ -48,6 +48,63 @@ pub struct Snapshot {
     pub secrets: Option<Vec<Value>>,
     /// Reads that failed: (what, why in kubectl's words).
     pub unread: Vec<(String, String)>,
+    /// The Argo CD Applications (`argoproj.io/v1alpha1`) that manage this namespace's
+    /// workloads, found from the workloads' tracking metadata ([`argo_app_ref`]); empty when
+    /// none is tracked or Argo CD is not installed.
+    pub applications: Vec<Value>,
+}
+
+/// The namespace Argo CD runs in, where its Applications live unless they use "apps in any
+/// namespace".
+pub const ARGOCD_NAMESPACE: &str = "argocd";
+
+/// The Application that manages `obj`, as `(namespace, name)`, from Argo CD's tracking
+/// metadata: the annotation `argocd.argoproj.io/tracking-id` (`APP:GROUP/KIND:NS/NAME`,
+/// where APP is `NAME` or `NAMESPACE_NAME` for apps outside Argo CD's namespace; Argo CD 3's
+/// default), else the label `app.kubernetes.io/instance` (label tracking, Argo CD 2's
+/// default: the app's name, in Argo CD's namespace).
+pub fn argo_app_ref(obj: &Value) -> Option<(String, String)> {
+    let meta = obj.get("metadata")?;
+    if let Some(id) = meta
+        .pointer("/annotations/argocd.argoproj.io~1tracking-id")
+        .and_then(Value::as_str)
+    {
+        let app = id.split(':').next().unwrap_or("");
+        if !app.is_empty() {
+            return Some(match app.split_once('_') {
+                Some((ns, name)) => (ns.to_string(), name.to_string()),
+                None => (ARGOCD_NAMESPACE.to_string(), app.to_string()),
+            });
+        }
+    }
+    meta.pointer("/labels/app.kubernetes.io~1instance")
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty())
+        .map(|a| (ARGOCD_NAMESPACE.to_string(), a.to_string()))
+}
+
+/// Reads the Applications the snapshot's workloads name ([`argo_app_ref`]). An app that
+/// cannot be read (not installed, refused, a label that is no Application) is skipped: the
+/// workload is then reported as usual.
+fn applications(api: &mut dyn Api, snap: &Snapshot) -> Vec<Value> {
+    let mut refs: Vec<(String, String)> = snap
+        .deployments
+        .iter()
+        .chain(&snap.stateful_sets)
+        .chain(&snap.daemon_sets)
+        .filter_map(argo_app_ref)
+        .collect();
+    refs.sort();
+    refs.dedup();
+    let mut out = Vec::new();
+    for (ns, name) in refs.into_iter().take(20) {
+        let req =
+            kap_sdk::Request::get("argoproj.io", "v1alpha1", "applications", &name).namespace(ns);
+        if let Ok(app) = kap_sdk::api::send_json(api, &req) {
+            out.push(app);
+        }
+    }
+    out
 }
 
 /// A built-in resource type with a fixed group/version (no discovery round trip).
@@ -152,6 +209,7 @@ pub fn fetch(api: &mut dyn Api, namespace: &str) -> Snapshot {
         };
         *slot = items.unwrap_or_default();
     }
+    snap.applications = applications(api, &snap);
     let secrets = core("secrets", "Secret", true);
     snap.secrets = match crate::commands::describe::secret_objects(
         api,

@@ -463,6 +463,56 @@ fn unschedulable_with_the_schedulers_reason() {
 }
 
 #[test]
+fn a_workload_argo_cd_manages_is_fixed_with_argocd_app_sync() {
+    let mut s = snap();
+    let mut d = deployment(
+        "web",
+        2,
+        json!({"app": "web"}),
+        json!([]),
+        json!({"replicas": 2, "availableReplicas": 0, "conditions": [
+            {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "timed out"}
+        ]}),
+    );
+    d["metadata"]["annotations"] =
+        json!({"argocd.argoproj.io/tracking-id": "shop-app:apps/Deployment:shop/web"});
+    s.deployments = vec![d];
+    s.applications = vec![json!({
+        "metadata": {"name": "shop-app", "namespace": "argocd"},
+        "spec": {"syncPolicy": {"automated": {"selfHeal": true}}},
+        "status": {"sync": {"status": "OutOfSync"}, "health": {"status": "Degraded"},
+                   "operationState": {"phase": "Failed", "message": "one or more objects failed to apply"}}
+    })];
+    let t = top(&s, &args());
+    assert_eq!(t.fix.as_deref(), Some("argocd app sync shop-app"));
+    assert!(
+        t.evidence.iter().any(|e| e == "deployment/web is managed by Argo CD Application shop-app (sync OutOfSync, health Degraded; last operation Failed: one or more objects failed to apply)"),
+        "{:?}",
+        t.evidence
+    );
+    assert!(
+        t.evidence
+            .iter()
+            .any(|e| e.contains("reverted (self-heal is on)")),
+        "{:?}",
+        t.evidence
+    );
+    // An app outside Argo CD's namespace is named namespace/name (the label form too).
+    assert_eq!(
+        fetch::argo_app_ref(
+            &json!({"metadata": {"annotations": {"argocd.argoproj.io/tracking-id": "team-apps_billing:apps/Deployment:x/y"}}})
+        ),
+        Some(("team-apps".into(), "billing".into()))
+    );
+    assert_eq!(
+        fetch::argo_app_ref(
+            &json!({"metadata": {"labels": {"app.kubernetes.io/instance": "guestbook"}}})
+        ),
+        Some(("argocd".into(), "guestbook".into()))
+    );
+}
+
+#[test]
 fn deployment_not_progressing() {
     let mut s = snap();
     s.deployments = vec![deployment(
