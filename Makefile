@@ -21,11 +21,12 @@ wasm-target:
 	@if [ -n "$(ENSURE_WASM)" ]; then "$(ENSURE_WASM)"; else rustup target add wasm32-wasip2; fi
 
 plugins: wasm-target
-	cargo build --release --target wasm32-wasip2 -p kubectl-plugin -p helm-plugin -p istio-plugin -p misbehave-plugin
+	cargo build --release --target wasm32-wasip2 -p kubectl-plugin -p helm-plugin -p istio-plugin -p argocd-plugin -p misbehave-plugin
 	mkdir -p $(TARGET)/plugins $(TARGET)/test-plugins
 	cp $(WASM)/kubectl_plugin.wasm $(TARGET)/plugins/kubectl.wasm
 	cp $(WASM)/helm_plugin.wasm $(TARGET)/plugins/helm.wasm
 	cp $(WASM)/istio_plugin.wasm $(TARGET)/plugins/istio.wasm
+	cp $(WASM)/argocd_plugin.wasm $(TARGET)/plugins/argocd.wasm
 	cp $(WASM)/misbehave_plugin.wasm $(TARGET)/test-plugins/misbehave.wasm
 
 # Every native cargo command selects the whole workspace, so features resolve the same way
@@ -42,6 +43,7 @@ install: build
 	install -m 0644 $(TARGET)/plugins/kubectl.wasm $(HOME)/.local/share/kube-ai-proxy/plugins/kubectl.wasm
 	install -m 0644 $(TARGET)/plugins/helm.wasm $(HOME)/.local/share/kube-ai-proxy/plugins/helm.wasm
 	install -m 0644 $(TARGET)/plugins/istio.wasm $(HOME)/.local/share/kube-ai-proxy/plugins/istio.wasm
+	install -m 0644 $(TARGET)/plugins/argocd.wasm $(HOME)/.local/share/kube-ai-proxy/plugins/argocd.wasm
 	@echo "installed $(PREFIX)/bin/kube-ai-proxy; make sure $(PREFIX)/bin is on Claude Desktop's PATH"
 
 ## Start the local cluster (or reuse a running one); the last line is KUBECONFIG=<path>.
@@ -81,7 +83,7 @@ e2e:
 	export KAP_RESTRICTED_KUBECONFIG=$(CLUSTER_DIR)/restricted.kubeconfig; \
 	tests/cluster/demo-workloads.sh >&2; \
 	export KAP_HELM=$$(tests/cluster/build-helm.sh | tail -n1); \
-	cargo test --workspace --exclude kube-ai-proxy-fuzz --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe --test python_plugin --test effects --test bounds --test helm --test istio -- --test-threads=1
+	cargo test --workspace --exclude kube-ai-proxy-fuzz --test e2e --test logs --test audit --test inspect --test hostile --test policy --test secrets --test confirm --test kubectl_output --test kubectl_write --test prompts --test troubleshoot --test paging --test explain --test describe --test python_plugin --test effects --test bounds --test helm --test istio --test argocd -- --test-threads=1
 
 python-check:
 	@tests/python/setup-venv.sh >&2

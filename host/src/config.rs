@@ -191,7 +191,10 @@ pub struct Config {
 /// proxy) and the log; `helm` runs `helm` from the server's `PATH` (no `process` entry: the
 /// built-in default of [`crate::capabilities::process::grant::effective`]). The bundled
 /// `istio` plugin may read Istio's resources and the objects they refer to
-/// ([`ISTIO_RESOURCES`]), and create only as dry runs. Every other plugin gets nothing.
+/// ([`ISTIO_RESOURCES`]), and create only as dry runs. The bundled `argocd` plugin may read
+/// and write Argo CD's Applications, AppProjects and ApplicationSets, read Deployments, and
+/// receive [`ARGOCD_SECRET_KEYS`] of Secrets labelled `argocd.argoproj.io/secret-type`.
+/// Every other plugin gets nothing.
 pub fn default_grants() -> BTreeMap<String, Grant> {
     let mut grants = BTreeMap::new();
     for name in ["kubectl", "helm"] {
@@ -223,8 +226,41 @@ pub fn default_grants() -> BTreeMap<String, Grant> {
             process: None,
         },
     );
+    // argocd works on Argo CD's resources as `argocd --core` does; of Secrets it receives
+    // only the named keys of Argo CD's repository and cluster Secrets.
+    grants.insert(
+        "argocd".to_string(),
+        Grant {
+            digest: None,
+            kube: Some(KubeScope {
+                verbs: ["get", "list", "update", "patch", "delete"]
+                    .map(String::from)
+                    .to_vec(),
+                resources: [
+                    "applications.argoproj.io",
+                    "appprojects.argoproj.io",
+                    "applicationsets.argoproj.io",
+                    "secrets",
+                    "deployments.apps",
+                ]
+                .map(String::from)
+                .to_vec(),
+                namespaces: vec!["*".into()],
+                dry_run_only: false,
+                secret_keys: ARGOCD_SECRET_KEYS.iter().map(|k| k.to_string()).collect(),
+                secret_label: Some("argocd.argoproj.io/secret-type".into()),
+            }),
+            log: true,
+            process: None,
+        },
+    );
     grants
 }
+
+/// The keys of Argo CD's repository and cluster Secrets the bundled argocd plugin receives
+/// by default (`repo list`, `cluster list`): never passwords, SSH or TLS keys, bearer tokens
+/// or a cluster's `config`.
+pub const ARGOCD_SECRET_KEYS: &[&str] = &["url", "name", "project", "type", "server"];
 
 /// What the bundled istio plugin is granted by default (read, plus `create` as a dry run):
 /// Istio's API groups, the Kubernetes Gateway API's Gateways, and the core objects Istio's

@@ -34,6 +34,142 @@ pub fn request_digest(req: &Request) -> String {
 }
 
 /// Removes fields that change on every write and say nothing to a person.
+fn is_argo_app(attrs: &RequestAttributes) -> bool {
+    attrs.group == "argoproj.io" && attrs.resource == "applications"
+}
+
+/// `Kind namespace/name` of the entries of an Application's `.status.resources` that
+/// `keep` selects.
+fn argo_resources(app: &Value, keep: impl Fn(&Value) -> bool) -> Vec<String> {
+    app.pointer("/status/resources")
+        .and_then(Value::as_array)
+        .map(|rs| {
+            rs.iter()
+                .filter(|r| keep(r))
+                .map(|r| {
+                    let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("");
+                    let ns = s("namespace");
+                    if ns.is_empty() {
+                        format!("{} {}", s("kind"), s("name"))
+                    } else {
+                        format!("{} {ns}/{}", s("kind"), s("name"))
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The sync policy as the argocd CLI names it: `Manual`, `Auto`, `Auto-Prune`, plus
+/// self-heal.
+fn argo_policy(app: &Value) -> String {
+    match app.pointer("/spec/syncPolicy/automated") {
+        None | Some(Value::Null) => "Manual".into(),
+        Some(a) => {
+            let on = |k: &str| a.get(k).and_then(Value::as_bool).unwrap_or(false);
+            let mut p = if on("prune") { "Auto-Prune" } else { "Auto" }.to_string();
+            if on("selfHeal") {
+                p.push_str(" (self-heal)");
+            }
+            p
+        }
+    }
+}
+
+/// What an Application write makes Argo CD do, for the person's question: the revision it
+/// syncs (and from which, a rollback when it is an earlier history entry), the resources a
+/// pruning sync deletes (`.status.resources` with `requiresPruning`), a forced apply, and a
+/// sync policy change. Empty when the write starts no operation and keeps the policy.
+fn argo_sync_summary(before: &Value, after: &Value) -> String {
+    let at = |v: &Value, p: &str| v.pointer(p).cloned().unwrap_or(Value::Null);
+    let mut out = String::new();
+    let op = at(after, "/operation/sync");
+    if !op.is_null() && at(after, "/operation") != at(before, "/operation") {
+        let target = op
+            .get("revision")
+            .and_then(Value::as_str)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .or_else(|| {
+                at(after, "/spec/source/targetRevision")
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "the target revision".into());
+        let deployed = at(before, "/status/sync/revision");
+        let history = at(before, "/status/history");
+        let entry = history.as_array().and_then(|h| {
+            h.iter()
+                .find(|e| e.get("revision").and_then(Value::as_str) == Some(target.as_str()))
+        });
+        out.push_str(&format!(
+            "Argo CD will sync revision {target} (deployed now: {})",
+            deployed.as_str().unwrap_or("unknown")
+        ));
+        if let Some(e) = entry
+            && deployed.as_str() != Some(target.as_str())
+        {
+            out.push_str(&format!(
+                "; a rollback to history ID {}",
+                e.get("id").map(|i| i.to_string()).unwrap_or_default()
+            ));
+        }
+        out.push_str(".\n");
+        if op.get("prune").and_then(Value::as_bool) == Some(true) {
+            let pruned = argo_resources(before, |r| {
+                r.get("requiresPruning").and_then(Value::as_bool) == Some(true)
+            });
+            if pruned.is_empty() {
+                out.push_str("Prune is on; no resource is marked for pruning now.\n");
+            } else {
+                out.push_str("Resources it would prune (delete):\n");
+                for r in pruned.iter().take(PREVIEW_LINES) {
+                    out.push_str(&format!("  {r}\n"));
+                }
+            }
+        }
+        let force = ["/syncStrategy/apply/force", "/syncStrategy/hook/force"]
+            .iter()
+            .any(|p| op.pointer(p).and_then(Value::as_bool) == Some(true));
+        if force {
+            out.push_str(
+                "Force is on: resources that cannot be patched are deleted and created again.\n",
+            );
+        }
+    }
+    let (b, a) = (argo_policy(before), argo_policy(after));
+    if b != a {
+        out.push_str(&format!("Sync policy: {b} → {a}.\n"));
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// For an Application delete: the resources Argo CD deletes with it when the deletion
+/// finalizer is set (a cascading delete), else that it leaves them.
+fn argo_delete_summary(app: &Value) -> String {
+    let cascade = app
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|f| {
+            f.iter().any(|x| {
+                x.as_str()
+                    .is_some_and(|s| s.starts_with("resources-finalizer.argocd.argoproj.io"))
+            })
+        });
+    let all = argo_resources(app, |_| true);
+    if !cascade {
+        return "Argo CD leaves the application's resources in place (no cascade).\n".into();
+    }
+    let mut out = format!("Argo CD will delete its {} resource(s):\n", all.len());
+    for r in all.iter().take(PREVIEW_LINES) {
+        out.push_str(&format!("  {r}\n"));
+    }
+    out
+}
+
 fn strip_noise(v: &mut Value) {
     if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
         for k in [
@@ -142,7 +278,11 @@ pub async fn preview(
             } else {
                 object_name(&v, attrs)
             };
-            Ok(format!("Would delete{ns}:\n  {what}\n"))
+            let mut out = format!("Would delete{ns}:\n  {what}\n");
+            if is_argo_app(attrs) {
+                out.push_str(&argo_delete_summary(&v));
+            }
+            Ok(out)
         }
         Verb::DeleteCollection => {
             let mut list = req.clone();
@@ -173,6 +313,11 @@ pub async fn preview(
                 Some(pair) => pair,
                 None => super::effects::before_after(svc, req, attrs).await?,
             };
+            let argo = if is_argo_app(attrs) {
+                argo_sync_summary(&before, &after)
+            } else {
+                String::new()
+            };
             strip_noise(&mut before);
             strip_noise(&mut after);
             let title = object_name(&after, attrs);
@@ -189,7 +334,10 @@ pub async fn preview(
                 .context_radius(2)
                 .header("before", "after")
                 .to_string();
-            Ok(format!("Would change {title}{ns}:\n{}", cap_lines(diff)))
+            Ok(format!(
+                "{argo}Would change {title}{ns}:\n{}",
+                cap_lines(diff)
+            ))
         }
         Verb::Get | Verb::List => Ok(String::new()),
     }
