@@ -376,6 +376,7 @@ async fn run(t: &mut Transcript) -> Result<()> {
 
     helm_steps(t, &audit).await?;
     mesh_steps(t, &audit).await?;
+    gitops_steps(t, &audit).await?;
 
     t.step("Audit log");
     let records = kube_ai_proxy_e2e::read_audit(&audit)?;
@@ -643,6 +644,100 @@ async fn mesh_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()> {
         route == "v1",
         "verified with kubectl: the route names subset v1",
     );
+    client.cancel().await?;
+    Ok(())
+}
+
+/// GitOps: Argo CD's Applications (upstream CRDs, the status its controller would write; no
+/// controller runs). `app list` shows one app Degraded and OutOfSync, `app get` names the
+/// failing resource, `app sync --prune` asks the person (showing what it would prune) and
+/// `app get` then shows the operation pending.
+async fn gitops_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()> {
+    let out = std::process::Command::new(root().join("tests/cluster/argocd-fixtures.sh"))
+        .env("KUBECONFIG", kubeconfig()?)
+        .output()?;
+    if !out.status.success() {
+        bail!("argocd-fixtures.sh: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let person = Person::new(true);
+    let client = start_with(
+        &ServerOpts {
+            kubeconfig: Some(kubeconfig()?),
+            audit_log: Some(audit.to_path_buf()),
+            ..Default::default()
+        },
+        person.clone(),
+        Protocol::Legacy,
+    )
+    .await?;
+    let run = |command: &'static str| {
+        let client = &client;
+        async move {
+            call(client, "execute_argocd", serde_json::json!({ "command": command })).await
+        }
+    };
+
+    t.step("GitOps: argocd app list");
+    let r = run("app list").await?;
+    let out = text(&r);
+    for l in out.lines() {
+        println!("  │ {l}");
+    }
+    t.check(
+        out.lines().any(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            w.first() == Some(&"argocd/shop") && w.get(4) == Some(&"OutOfSync") && w.get(5) == Some(&"Degraded")
+        }),
+        "argocd/shop is OutOfSync and Degraded",
+    );
+
+    t.step("GitOps: argocd app get shop names the failing resource");
+    let r = run("app get shop").await?;
+    let out = text(&r);
+    for l in out.lines() {
+        println!("  │ {l}");
+    }
+    t.check(
+        out.lines().any(|l| l.contains("shop-api") && l.contains("Degraded")),
+        "the Deployment shop-api is the Degraded resource",
+    );
+
+    t.step("GitOps: argocd app sync shop --prune asks the person first");
+    let before = person.asked().len();
+    let r = run("app sync shop --prune").await?;
+    println!("  │ {}", text(&r).trim());
+    if let Some(m) = person.asked().last() {
+        for l in m.lines().take(14) {
+            println!("  │ {l}");
+        }
+    }
+    t.check(
+        !is_error(&r) && person.asked().len() == before + 1,
+        "the person was asked once, then the sync was written",
+    );
+    t.check(
+        person.asked().last().is_some_and(|m| m.contains("ConfigMap kap-gitops/shop-legacy-config")),
+        "the question named the resource the prune deletes",
+    );
+    let r = run("app get shop").await?;
+    let out = text(&r);
+    for l in out.lines().filter(|l| l.starts_with("Operation:") || l.starts_with("Prune:") || l.starts_with("Initiated By:")) {
+        println!("  │ {l}");
+    }
+    t.check(
+        out.contains("Operation:          Sync (pending"),
+        "app get shows the operation pending for Argo CD's controller",
+    );
+    let (_, prune) = try_real_kubectl(&[
+        "get",
+        "applications.argoproj.io",
+        "shop",
+        "-n",
+        "argocd",
+        "-o",
+        "jsonpath={.operation.sync.prune}",
+    ]);
+    t.check(prune == "true", "verified with kubectl: .operation.sync.prune is true");
     client.cancel().await?;
     Ok(())
 }
