@@ -120,6 +120,13 @@ istio-bench: build
 	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
 	$(TARGET)/debug/istio_bench
 
+## argocd app list through MCP with 300 Applications; not part of `make test`.
+.PHONY: argocd-bench
+argocd-bench: build
+	@kc=$$(tests/cluster/up.sh | tail -n1); . tests/cluster/env.sh; export $$kc; \
+	tests/cluster/argocd-fixtures.sh >&2; \
+	$(TARGET)/debug/argocd_bench
+
 ## Output size of `get pods -A` with 1,000 pods (namespace kap-scale, deleted afterwards):
 ## execute_kubectl through MCP vs kubectl (not part of `make test`).
 .PHONY: outsize

@@ -39,22 +39,48 @@ pub fn list_any_namespace(
 ) -> Result<(Vec<Value>, Option<String>), Failure> {
     let mut req = Request::list(GROUP, VERSION, resource);
     req.query = query.clone();
-    let (list, note) = match api.send(&req) {
-        Ok(r) => (r.body, None),
-        Err(e) if refused(&e) => {
+    match list_pages(api, &req) {
+        Ok(items) => Ok((items, None)),
+        Err(Failure::Kube(e)) if refused(&e) => {
             let mut req = req.namespace(ARGOCD_NAMESPACE);
             req.query = query;
             let note = format!(
                 "Note: listing {resource} in all namespaces was refused ({}); only namespace {ARGOCD_NAMESPACE} is shown.\n",
                 kap_sdk::api::kube_error_text(&e)
             );
-            (api.send(&req)?.body, Some(note))
+            Ok((list_pages(api, &req)?, Some(note)))
         }
-        Err(e) => return Err(e.into()),
-    };
-    let v: Value = kap_sdk::serde_json::from_str(&list)
-        .map_err(|e| Failure::Message(format!("the server's answer is not JSON: {e}")))?;
-    Ok((arr(&v, &["items"]).to_vec(), note))
+        Err(e) => Err(e),
+    }
+}
+
+/// Objects per list page (`limit`), as kubectl pages its lists.
+pub const PAGE: usize = 250;
+/// Pages read at most (a longer list is an error that says so).
+pub const MAX_PAGES: usize = 40;
+
+/// Every item of a list, following `continue` tokens `PAGE` objects at a time.
+fn list_pages(api: &mut dyn Api, req: &Request) -> Result<Vec<Value>, Failure> {
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut page = req.clone().query("limit", PAGE.to_string());
+        if let Some(t) = &token {
+            page = page.query("continue", t.clone());
+        }
+        let body = api.send(&page)?.body;
+        let v: Value = kap_sdk::serde_json::from_str(&body)
+            .map_err(|e| Failure::Message(format!("the server's answer is not JSON: {e}")))?;
+        items.extend(arr(&v, &["items"]).iter().cloned());
+        token = Some(s(&v, &["metadata", "continue"]).to_string()).filter(|t| !t.is_empty());
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+    Err(Failure::Message(format!(
+        "more than {} objects: narrow the list (-p PROJECT, -l SELECTOR)",
+        PAGE * MAX_PAGES
+    )))
 }
 
 /// The fields of an Application the structured answers carry.
