@@ -657,7 +657,10 @@ async fn gitops_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()>
         .env("KUBECONFIG", kubeconfig()?)
         .output()?;
     if !out.status.success() {
-        bail!("argocd-fixtures.sh: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "argocd-fixtures.sh: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let person = Person::new(true);
     let client = start_with(
@@ -673,7 +676,12 @@ async fn gitops_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()>
     let run = |command: &'static str| {
         let client = &client;
         async move {
-            call(client, "execute_argocd", serde_json::json!({ "command": command })).await
+            call(
+                client,
+                "execute_argocd",
+                serde_json::json!({ "command": command }),
+            )
+            .await
         }
     };
 
@@ -686,7 +694,9 @@ async fn gitops_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()>
     t.check(
         out.lines().any(|l| {
             let w: Vec<&str> = l.split_whitespace().collect();
-            w.first() == Some(&"argocd/shop") && w.get(4) == Some(&"OutOfSync") && w.get(5) == Some(&"Degraded")
+            w.first() == Some(&"argocd/shop")
+                && w.get(4) == Some(&"OutOfSync")
+                && w.get(5) == Some(&"Degraded")
         }),
         "argocd/shop is OutOfSync and Degraded",
     );
@@ -698,7 +708,8 @@ async fn gitops_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()>
         println!("  │ {l}");
     }
     t.check(
-        out.lines().any(|l| l.contains("shop-api") && l.contains("Degraded")),
+        out.lines()
+            .any(|l| l.contains("shop-api") && l.contains("Degraded")),
         "the Deployment shop-api is the Degraded resource",
     );
 
@@ -716,12 +727,17 @@ async fn gitops_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()>
         "the person was asked once, then the sync was written",
     );
     t.check(
-        person.asked().last().is_some_and(|m| m.contains("ConfigMap kap-gitops/shop-legacy-config")),
+        person
+            .asked()
+            .last()
+            .is_some_and(|m| m.contains("ConfigMap kap-gitops/shop-legacy-config")),
         "the question named the resource the prune deletes",
     );
     let r = run("app get shop").await?;
     let out = text(&r);
-    for l in out.lines().filter(|l| l.starts_with("Operation:") || l.starts_with("Prune:") || l.starts_with("Initiated By:")) {
+    for l in out.lines().filter(|l| {
+        l.starts_with("Operation:") || l.starts_with("Prune:") || l.starts_with("Initiated By:")
+    }) {
         println!("  │ {l}");
     }
     t.check(
@@ -737,7 +753,10 @@ async fn gitops_steps(t: &mut Transcript, audit: &std::path::Path) -> Result<()>
         "-o",
         "jsonpath={.operation.sync.prune}",
     ]);
-    t.check(prune == "true", "verified with kubectl: .operation.sync.prune is true");
+    t.check(
+        prune == "true",
+        "verified with kubectl: .operation.sync.prune is true",
+    );
     client.cancel().await?;
     Ok(())
 }
