@@ -39,7 +39,7 @@ pub fn list_any_namespace(
 ) -> Result<(Vec<Value>, Option<String>), Failure> {
     let mut req = Request::list(GROUP, VERSION, resource);
     req.query = query.clone();
-    match list_pages(api, &req) {
+    match pages(api, &req) {
         Ok(items) => Ok((items, None)),
         Err(Failure::Kube(e)) if refused(&e) => {
             let mut req = req.namespace(ARGOCD_NAMESPACE);
@@ -48,7 +48,7 @@ pub fn list_any_namespace(
                 "Note: listing {resource} in all namespaces was refused ({}); only namespace {ARGOCD_NAMESPACE} is shown.\n",
                 kap_sdk::api::kube_error_text(&e)
             );
-            Ok((list_pages(api, &req)?, Some(note)))
+            Ok((pages(api, &req)?, Some(note)))
         }
         Err(e) => Err(e),
     }
@@ -59,28 +59,15 @@ pub const PAGE: usize = 250;
 /// Pages read at most (a longer list is an error that says so).
 pub const MAX_PAGES: usize = 40;
 
-/// Every item of a list, following `continue` tokens `PAGE` objects at a time.
-fn list_pages(api: &mut dyn Api, req: &Request) -> Result<Vec<Value>, Failure> {
-    let mut items = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut page = req.clone().query("limit", PAGE.to_string());
-        if let Some(t) = &token {
-            page = page.query("continue", t.clone());
+/// Every item of a list ([`kap_sdk::api::list_pages`]); past `PAGE * MAX_PAGES` objects the
+/// error says how to narrow it.
+fn pages(api: &mut dyn Api, req: &Request) -> Result<Vec<Value>, Failure> {
+    kap_sdk::api::list_pages(api, req, PAGE, MAX_PAGES).map_err(|e| match e {
+        KubeError::Limit(m) => {
+            Failure::Message(format!("{m}: narrow the list (-p PROJECT, -l SELECTOR)"))
         }
-        let body = api.send(&page)?.body;
-        let v: Value = kap_sdk::serde_json::from_str(&body)
-            .map_err(|e| Failure::Message(format!("the server's answer is not JSON: {e}")))?;
-        items.extend(arr(&v, &["items"]).iter().cloned());
-        token = Some(s(&v, &["metadata", "continue"]).to_string()).filter(|t| !t.is_empty());
-        if token.is_none() {
-            return Ok(items);
-        }
-    }
-    Err(Failure::Message(format!(
-        "more than {} objects: narrow the list (-p PROJECT, -l SELECTOR)",
-        PAGE * MAX_PAGES
-    )))
+        other => Failure::Kube(other),
+    })
 }
 
 /// The fields of an Application the structured answers carry.

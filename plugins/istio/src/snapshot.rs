@@ -116,7 +116,7 @@ pub const ANALYZED: &[Kind] = &[
 ];
 
 /// Objects per list page.
-const PAGE: u32 = 500;
+const PAGE: usize = 500;
 /// Pages per list before giving up (a list this long is recorded as incomplete).
 const MAX_PAGES: usize = 40;
 
@@ -171,43 +171,20 @@ fn absent(e: &KubeError) -> bool {
     matches!(e, KubeError::UnknownResource(_)) || api::is_not_found(e)
 }
 
-/// Lists one kind in one namespace (or all), following `continue` tokens.
+/// Lists one kind in one namespace (or all), [`PAGE`] objects a request
+/// ([`api::list_pages`]).
+///
+/// Errors: as [`api::list_pages`] (`KubeError::Limit` past `PAGE * MAX_PAGES` objects).
 pub fn list_all(
     api: &mut dyn Api,
     k: &Kind,
     namespace: Option<&str>,
 ) -> Result<Vec<Value>, KubeError> {
-    let mut items = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut req =
-            Request::list(k.group, k.version, k.resource).query("limit", PAGE.to_string());
-        if let Some(ns) = namespace {
-            req = req.namespace(ns);
-        }
-        if let Some(t) = &token {
-            req = req.query("continue", t.clone());
-        }
-        let resp = api.send(&req)?;
-        let list: Value = kap_sdk::serde_json::from_str(&resp.body)
-            .map_err(|e| KubeError::Invalid(format!("the server's answer is not JSON: {e}")))?;
-        if let Some(a) = list.get("items").and_then(Value::as_array) {
-            items.extend(a.iter().cloned());
-        }
-        token = list
-            .pointer("/metadata/continue")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
-        if token.is_none() {
-            return Ok(items);
-        }
+    let mut req = Request::list(k.group, k.version, k.resource);
+    if let Some(ns) = namespace {
+        req = req.namespace(ns);
     }
-    Err(KubeError::Limit(format!(
-        "{} has more than {} objects; the list was cut",
-        resource_name(k),
-        PAGE as usize * MAX_PAGES
-    )))
+    api::list_pages(api, &req, PAGE, MAX_PAGES)
 }
 
 /// Reads `kinds` (see the module documentation). `scope` is the namespace the caller

@@ -268,6 +268,48 @@ pub fn list_items(
         .unwrap_or_default())
 }
 
+/// Every item of the list `req` (its `items`), `page` objects a request (`limit`), following
+/// `metadata.continue` as kubectl's chunked lists do (`--chunk-size`), in at most
+/// `max_pages` requests.
+///
+/// Errors: the first capability failure, as sent; `KubeError::Invalid` for an answer that is
+/// not JSON; `KubeError::Limit` when the list has more than `page * max_pages` objects
+/// (nothing is returned then: a cut list would pass for a whole one).
+pub fn list_pages(
+    api: &mut dyn Api,
+    req: &Request,
+    page: usize,
+    max_pages: usize,
+) -> Result<Vec<Value>, KubeError> {
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..max_pages {
+        let mut one = req.clone().query("limit", page.to_string());
+        if let Some(t) = &token {
+            one = one.query("continue", t.clone());
+        }
+        let resp = api.send(&one)?;
+        let list: Value = serde_json::from_str(&resp.body)
+            .map_err(|e| KubeError::Invalid(format!("the server's answer is not JSON: {e}")))?;
+        items.extend(arr(&list, &["items"]).iter().cloned());
+        token = Some(s(&list, &["metadata", "continue"]))
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+    Err(KubeError::Limit(format!(
+        "{} has more than {} objects",
+        if req.group.is_empty() {
+            req.resource.clone()
+        } else {
+            format!("{}.{}", req.resource, req.group)
+        },
+        page * max_pages
+    )))
+}
+
 /// Reads a string at a JSON path of object keys.
 pub fn s<'a>(v: &'a Value, path: &[&str]) -> &'a str {
     get(v, path).and_then(Value::as_str).unwrap_or("")
