@@ -33,11 +33,7 @@ pub const INSTRUCTIONS: &str = "Use execute_argocd for Argo CD: `app list`, `app
 pub struct ArgoCd;
 
 fn parse(args: &Value) -> Result<cli::Command, ToolError> {
-    let line = args.get("command").and_then(Value::as_str).ok_or_else(|| {
-        ToolError::InvalidArguments("`command` (an argocd command line) is required".into())
-    })?;
-    let words = kap_sdk::shell::tokenize(line).map_err(|e| ToolError::InvalidArguments(e.0))?;
-    cli::parse(&words).map_err(ToolError::InvalidArguments)
+    cli::parse(&kap_sdk::command_words(args, "argocd")?).map_err(ToolError::InvalidArguments)
 }
 
 /// Runs one parsed command.

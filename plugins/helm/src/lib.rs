@@ -45,17 +45,6 @@ fn schema_describe() -> Value {
     })
 }
 
-/// The words of `command`: split as `sh` would, refusing every shell construct.
-fn words(command: &str) -> Result<Vec<String>, ToolError> {
-    kap_sdk::shell::tokenize(command).map_err(|e| ToolError::InvalidArguments(e.0))
-}
-
-fn command_arg(args: &Value) -> Result<&str, ToolError> {
-    args.get("command").and_then(Value::as_str).ok_or_else(|| {
-        ToolError::InvalidArguments("`command` (a helm command line) is required".into())
-    })
-}
-
 impl Plugin for Helm {
     fn tools() -> Vec<Tool> {
         vec![
@@ -100,8 +89,8 @@ impl Plugin for Helm {
                 Ok(ToolOutput::text(cli::help(topic)))
             }
             "execute_helm" => {
-                let command = command_arg(args)?;
-                let cmd = cli::parse(&words(command)?).map_err(ToolError::InvalidArguments)?;
+                let cmd = cli::parse(&kap_sdk::command_words(args, "helm")?)
+                    .map_err(ToolError::InvalidArguments)?;
                 if args.get("values").is_some_and(|v| !v.is_null()) && !cmd.renders() {
                     return Err(ToolError::InvalidArguments(format!(
                         "`values` applies to install, upgrade, template and lint, not helm {}",
@@ -143,8 +132,8 @@ impl Plugin for Helm {
         match name {
             "describe_helm" => Ok(None),
             "execute_helm" => {
-                let cmd =
-                    cli::parse(&words(command_arg(args)?)?).map_err(ToolError::InvalidArguments)?;
+                let cmd = cli::parse(&kap_sdk::command_words(args, "helm")?)
+                    .map_err(ToolError::InvalidArguments)?;
                 Ok(Some(CallPlan {
                     family: "helm".into(),
                     command: cmd.normalized(&ctx.default_namespace),

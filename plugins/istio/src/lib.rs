@@ -48,16 +48,6 @@ fn schema_describe() -> Value {
     })
 }
 
-fn words(command: &str) -> Result<Vec<String>, ToolError> {
-    kap_sdk::shell::tokenize(command).map_err(|e| ToolError::InvalidArguments(e.0))
-}
-
-fn command_arg(args: &Value) -> Result<&str, ToolError> {
-    args.get("command").and_then(Value::as_str).ok_or_else(|| {
-        ToolError::InvalidArguments("`command` (an istioctl command line) is required".into())
-    })
-}
-
 /// Runs one parsed command.
 pub fn run(
     api: &mut dyn Api,
@@ -117,8 +107,8 @@ impl Plugin for Istio {
                 Ok(ToolOutput::text(cli::help(topic)))
             }
             "execute_istioctl" => {
-                let cmd =
-                    cli::parse(&words(command_arg(args)?)?).map_err(ToolError::InvalidArguments)?;
+                let cmd = cli::parse(&kap_sdk::command_words(args, "istioctl")?)
+                    .map_err(ToolError::InvalidArguments)?;
                 let manifest = args
                     .get("manifest")
                     .and_then(Value::as_str)
@@ -149,8 +139,8 @@ impl Plugin for Istio {
         match name {
             "describe_istioctl" => Ok(None),
             "execute_istioctl" => {
-                let cmd =
-                    cli::parse(&words(command_arg(args)?)?).map_err(ToolError::InvalidArguments)?;
+                let cmd = cli::parse(&kap_sdk::command_words(args, "istioctl")?)
+                    .map_err(ToolError::InvalidArguments)?;
                 Ok(Some(CallPlan {
                     family: "istio".into(),
                     command: cmd.normalized(&ctx.default_namespace),

@@ -195,6 +195,20 @@ pub fn parse_arguments(arguments: &str) -> Result<Value, ToolError> {
         .map_err(|e| ToolError::InvalidArguments(format!("arguments are not JSON: {e}")))
 }
 
+/// The words of a tool call's `command` argument (one `program` command line, e.g.
+/// `helm`), split as `sh` would with every shell construct refused ([`shell::tokenize`]).
+///
+/// Errors: `ToolError::InvalidArguments` when `command` is missing or not a string
+/// (`` `command` (the helm command line) is required ``), or holds a shell construct.
+pub fn command_words(args: &Value, program: &str) -> Result<Vec<String>, ToolError> {
+    let line = args.get("command").and_then(Value::as_str).ok_or_else(|| {
+        ToolError::InvalidArguments(format!(
+            "`command` (the {program} command line) is required"
+        ))
+    })?;
+    shell::tokenize(line).map_err(|e| ToolError::InvalidArguments(e.0))
+}
+
 impl ToolOutput {
     /// A plain text answer.
     pub fn text(text: impl Into<String>) -> ToolOutput {
