@@ -422,13 +422,9 @@ pub fn version(api: &mut dyn Api, cmd: &Command) -> CmdResult {
                     .first()
                     .map(|c| s(c, &["image"]).to_string())
                     .unwrap_or_default();
-                let tag = image
-                    .rsplit_once('@')
-                    .map(|(a, _)| a)
-                    .unwrap_or(&image)
-                    .rsplit_once(':')
-                    .map(|(_, t)| t.to_string())
-                    .unwrap_or_else(|| "unknown".into());
+                let tag = kap_sdk::printing::image_tag(&image)
+                    .unwrap_or("unknown")
+                    .to_string();
                 out += &format!(
                     "argocd-server: {tag} (image {image}, Deployment {ARGOCD_NAMESPACE}/{d})\n"
                 );

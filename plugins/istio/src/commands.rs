@@ -265,13 +265,6 @@ fn report(
 /// follows.
 pub const ISTIO_COMPAT: &str = "1.30";
 
-/// The image tag of a container image reference (`docker.io/istio/pilot:1.30.2` → `1.30.2`).
-fn image_tag(image: &str) -> Option<&str> {
-    let last = image.rsplit('/').next()?;
-    let tag = last.split_once(':')?.1;
-    Some(tag.split('@').next().unwrap_or(tag))
-}
-
 /// `istioctl version`: the client (this plugin), the control plane from the istiod
 /// Deployments' images in the Istio namespace, the data plane from the pods' `istio-proxy`
 /// images. "no running Istio pods in NS" when there is no istiod.
@@ -302,7 +295,7 @@ pub fn version(api: &mut dyn Api, cmd: &Command) -> Result<Outcome, Failure> {
                         continue;
                     }
                     for c in model::arr(&d, "/spec/template/spec/containers") {
-                        if let Some(t) = image_tag(model::str_at(c, "/image")) {
+                        if let Some(t) = kap_sdk::printing::image_tag(model::str_at(c, "/image")) {
                             control.push((name.to_string(), t.to_string()));
                         }
                     }
@@ -315,7 +308,8 @@ pub fn version(api: &mut dyn Api, cmd: &Command) -> Result<Outcome, Failure> {
                 for p in pods {
                     for c in model::containers(&p, "/spec") {
                         if model::str_at(c, "/name") == "istio-proxy"
-                            && let Some(t) = image_tag(model::str_at(c, "/image"))
+                            && let Some(t) =
+                                kap_sdk::printing::image_tag(model::str_at(c, "/image"))
                         {
                             *proxies.entry(t.to_string()).or_default() += 1;
                         }
@@ -650,16 +644,6 @@ fn dry_run_create(
 mod tests {
     use super::*;
     use kap_sdk::testing::{FakeApi, ok_json};
-
-    #[test]
-    fn image_tags() {
-        assert_eq!(image_tag("docker.io/istio/pilot:1.30.2"), Some("1.30.2"));
-        assert_eq!(
-            image_tag("localhost:5000/istio/pilot:1.30.2@sha256:ab"),
-            Some("1.30.2")
-        );
-        assert_eq!(image_tag("istio/pilot"), None);
-    }
 
     #[test]
     fn documents_are_bounded() {

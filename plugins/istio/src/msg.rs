@@ -210,12 +210,7 @@ pub fn go_list<T: std::fmt::Display>(items: &[T]) -> String {
 /// Renders messages as `istioctl analyze -o json` does (`json.MarshalIndent(ms, "", "\t")`).
 pub fn to_json(ms: &[Message]) -> String {
     let list: Vec<Value> = ms.iter().map(Message::istioctl_object).collect();
-    let mut out = Vec::new();
-    let fmt = kap_sdk::serde_json::ser::PrettyFormatter::with_indent(b"\t");
-    let mut ser = kap_sdk::serde_json::Serializer::with_formatter(&mut out, fmt);
-    // Serializing a Value cannot fail.
-    let _ = serde::Serialize::serialize(&Value::Array(list), &mut ser);
-    String::from_utf8(out).unwrap_or_default()
+    kap_sdk::printing::json_indented(&Value::Array(list), b"\t")
 }
 
 /// Renders messages as `istioctl analyze -o yaml` does.
