@@ -16,10 +16,13 @@ use crate::msg::{self, go_list, go_quote};
 use crate::snapshot::Snapshot;
 
 /// A host's ports as the destination checks see them (a Service's or a ServiceEntry's).
-type Ports = Vec<u64>;
+pub type Ports = Vec<u64>;
+
+/// `scope/fqdn` → ports ([`host_map`]), built once per analysis.
+pub type HostMap = BTreeMap<String, Ports>;
 
 /// `util.InitServiceEntryHostMap`: `scope/fqdn` → ports, for ServiceEntries and Services.
-pub fn host_map(snap: &Snapshot) -> BTreeMap<String, Ports> {
+pub fn host_map(snap: &Snapshot) -> HostMap {
     let mut out = BTreeMap::new();
     for se in snap.of("ServiceEntry") {
         let ns = model::namespace(se);
@@ -81,7 +84,7 @@ pub fn host_map(snap: &Snapshot) -> BTreeMap<String, Ports> {
 /// `util.GetDestinationHost`: the ports of the Service or ServiceEntry a destination host
 /// in `source_ns` (with the VirtualService's `exportTo`) resolves to, if any.
 pub fn destination_host<'a>(
-    map: &'a BTreeMap<String, Ports>,
+    map: &'a HostMap,
     source_ns: &str,
     export_to: &[String],
     host: &str,
@@ -163,11 +166,10 @@ pub fn mirror_destinations(vs: &Value) -> Vec<Destination<'_>> {
 }
 
 /// Runs the VirtualService analyzers.
-pub fn analyze(snap: &Snapshot, r: &mut Report) {
-    let hosts = host_map(snap);
+pub fn analyze(snap: &Snapshot, hosts: &HostMap, r: &mut Report) {
     let subsets = destination_subsets(snap);
     for vs in snap.of("VirtualService") {
-        destination_hosts(vs, &hosts, r);
+        destination_hosts(vs, hosts, r);
         destination_rules(vs, &subsets, r);
         gateways(snap, vs, r);
         unreachable_rules(vs, r);
@@ -175,7 +177,7 @@ pub fn analyze(snap: &Snapshot, r: &mut Report) {
     mesh_gateway_hosts(snap, r);
 }
 
-fn destination_hosts(vs: &Value, hosts: &BTreeMap<String, Ports>, r: &mut Report) {
+fn destination_hosts(vs: &Value, hosts: &HostMap, r: &mut Report) {
     let ns = model::namespace(vs);
     let export = strings(vs, "/spec/exportTo");
     let routes = route_destinations(vs);

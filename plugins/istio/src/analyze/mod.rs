@@ -69,12 +69,14 @@ pub fn drop_ignored(snap: &mut Snapshot) {
 /// `Kind/name/namespace`, then by text).
 pub fn run(snap: &Snapshot) -> Vec<Message> {
     let mut r = Report::default();
-    destinations::analyze(snap, &mut r);
+    // Services and ServiceEntries by scoped host, for every analyzer that resolves a host.
+    let hosts = destinations::host_map(snap);
+    destinations::analyze(snap, &hosts, &mut r);
     gateways::analyze(snap, &mut r);
-    sidecars::analyze(snap, &mut r);
+    sidecars::analyze(snap, &hosts, &mut r);
     injection::analyze(snap, &mut r);
     annotations::analyze(snap, &mut r);
-    services::analyze(snap, &mut r);
+    services::analyze(snap, &hosts, &mut r);
     schema::analyze(snap, &mut r);
     let mut ms = r.messages;
     let key = |m: &Message| {

@@ -22,7 +22,7 @@ use crate::msg::{self, go_list};
 use crate::snapshot::Snapshot;
 
 /// Runs these analyzers.
-pub fn analyze(snap: &Snapshot, r: &mut Report) {
+pub fn analyze(snap: &Snapshot, hosts: &super::destinations::HostMap, r: &mut Report) {
     for svc in snap.of("Service") {
         port_names(svc, r);
     }
@@ -31,10 +31,9 @@ pub fn analyze(snap: &Snapshot, r: &mut Report) {
             deployment_protocols(snap, d, r);
         }
     }
-    let hosts = super::destinations::host_map(snap);
     for dr in snap.of("DestinationRule") {
         ca_certificates(dr, r);
-        subsets_select_pods(snap, &hosts, dr, r);
+        subsets_select_pods(snap, hosts, dr, r);
     }
     for se in snap.of("ServiceEntry") {
         addresses(se, r);
@@ -241,7 +240,7 @@ fn addresses(se: &Value, r: &mut Report) {
 /// subset's labels must select some pod (in any namespace, as upstream matches them).
 fn subsets_select_pods(
     snap: &Snapshot,
-    hosts: &BTreeMap<String, Vec<u64>>,
+    hosts: &super::destinations::HostMap,
     dr: &Value,
     r: &mut Report,
 ) {

@@ -18,7 +18,7 @@ use crate::msg::{self, go_list, go_quote};
 use crate::snapshot::Snapshot;
 
 /// Runs the Sidecar analyzers.
-pub fn analyze(snap: &Snapshot, r: &mut Report) {
+pub fn analyze(snap: &Snapshot, hosts: &super::destinations::HostMap, r: &mut Report) {
     let mut pods_to_sidecars: BTreeMap<(String, String), Vec<&Value>> = BTreeMap::new();
     let mut ns_to_sidecars: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
     for sc in snap.of("Sidecar") {
@@ -49,7 +49,7 @@ pub fn analyze(snap: &Snapshot, r: &mut Report) {
                 );
             }
         }
-        egress_hosts(snap, sc, r);
+        egress_hosts(snap, hosts, sc, r);
     }
     for ((ns, pod), list) in &pods_to_sidecars {
         if list.len() < 2 {
@@ -92,9 +92,8 @@ pub fn analyze(snap: &Snapshot, r: &mut Report) {
 
 /// Ours: egress hosts `ns/host` naming a missing namespace, or a concrete host that no
 /// Service or ServiceEntry in that namespace (or exported to all) provides.
-fn egress_hosts(snap: &Snapshot, sc: &Value, r: &mut Report) {
+fn egress_hosts(snap: &Snapshot, hosts: &super::destinations::HostMap, sc: &Value, r: &mut Report) {
     let own = model::namespace(sc);
-    let hosts = super::destinations::host_map(snap);
     for eg in arr(sc, "/spec/egress") {
         for h in strings(eg, "/hosts") {
             let Some((ns, host)) = h.split_once('/') else {
