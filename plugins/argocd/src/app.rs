@@ -26,10 +26,6 @@ pub fn read_app(api: &mut dyn Api, ns: &str, name: &str) -> Result<Value, Failur
     send_json(api, &apps(ns, name))
 }
 
-fn refused(e: &KubeError) -> bool {
-    matches!(e, KubeError::Denied(_) | KubeError::Forbidden(_))
-}
-
 /// Lists `resource` in every namespace; when that is refused, in the argocd namespace, with a
 /// note saying so.
 pub fn list_any_namespace(
@@ -41,7 +37,7 @@ pub fn list_any_namespace(
     req.query = query.clone();
     match pages(api, &req) {
         Ok(items) => Ok((items, None)),
-        Err(Failure::Kube(e)) if refused(&e) => {
+        Err(Failure::Kube(e)) if kap_sdk::api::is_refused(&e) => {
             let mut req = req.namespace(ARGOCD_NAMESPACE);
             req.query = query;
             let note = format!(

@@ -163,10 +163,6 @@ pub fn resource_name(k: &Kind) -> String {
     }
 }
 
-fn refused(e: &KubeError) -> bool {
-    matches!(e, KubeError::Denied(_) | KubeError::Forbidden(_))
-}
-
 fn absent(e: &KubeError) -> bool {
     matches!(e, KubeError::UnknownResource(_)) || api::is_not_found(e)
 }
@@ -206,7 +202,9 @@ pub fn load(
                 snap.absent.push(k.kind);
                 Vec::new()
             }
-            Err(e) if refused(&e) && k.namespaced => per_namespace(api, k, scope, &mut snap, &e),
+            Err(e) if kap_sdk::api::is_refused(&e) && k.namespaced => {
+                per_namespace(api, k, scope, &mut snap, &e)
+            }
             Err(e) => {
                 snap.unread.push(Unread {
                     resource: resource_name(k),

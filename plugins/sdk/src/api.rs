@@ -197,6 +197,12 @@ pub fn is_not_found(e: &KubeError) -> bool {
     matches!(e, KubeError::Api(a) if a.code == 404)
 }
 
+/// Whether the host refused the request: the policy or the grant (`denied`) or Kubernetes
+/// RBAC (`forbidden`), as opposed to the API server failing it.
+pub fn is_refused(e: &KubeError) -> bool {
+    matches!(e, KubeError::Denied(_) | KubeError::Forbidden(_))
+}
+
 /// `group/version`, or `version` for the core group (an object's `apiVersion`).
 pub fn api_version(group: &str, version: &str) -> String {
     if group.is_empty() {
