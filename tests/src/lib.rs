@@ -391,6 +391,55 @@ pub fn try_real_kubectl(args: &[&str]) -> (bool, String) {
     )
 }
 
+/// The message of a tool call that must be refused: the text of an error result (which
+/// must have `isError`), or the JSON-RPC error's (invalid arguments are answered that way).
+pub fn refusal_text(r: Result<CallToolResult>, what: &str) -> String {
+    match r {
+        Ok(r) => {
+            assert!(is_error(&r), "{what}: not refused: {}", text(&r));
+            text(&r)
+        }
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Writes `text` to `dir/name` and returns the path (a config or policy file for a server).
+pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+    p
+}
+
+/// Runs a fixture script of `tests/cluster` (e.g. `istio-fixtures.sh`) against the local
+/// cluster (`KUBECONFIG`); panics with the script's stderr when it fails.
+pub fn apply_fixtures(script: &str) {
+    let out = std::process::Command::new(root().join("tests/cluster").join(script))
+        .env("KUBECONFIG", kubeconfig().expect("KUBECONFIG"))
+        .output()
+        .unwrap_or_else(|e| panic!("run {script}: {e}"));
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Applies `manifest` (YAML) to the local cluster with the real kubectl
+/// (`kubectl apply --server-side`), through a temporary file: objects for a benchmark.
+///
+/// Errors: kubectl's output when it fails.
+pub fn apply_manifest(manifest: &str) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("objects.yaml");
+    std::fs::write(&file, manifest)?;
+    let (ok, out) =
+        try_real_kubectl(&["apply", "--server-side", "-f", &file.display().to_string()]);
+    if !ok {
+        bail!("kubectl apply: {out}");
+    }
+    Ok(())
+}
+
 /// Reads an audit log as JSON values, one per line.
 pub fn read_audit(path: &Path) -> Result<Vec<Value>> {
     let text =

@@ -6,22 +6,12 @@
 //! plugin writes (what Argo CD's API server would write) with the real kubectl. Without
 //! KUBECONFIG the tests fail; they are never skipped.
 
-use std::path::PathBuf;
-
 use kube_ai_proxy_e2e::*;
 use serde_json::{Value, json};
 
 /// The fixtures, re-applied before each test that writes (the tests run one at a time).
 fn fixtures() {
-    let out = std::process::Command::new(root().join("tests/cluster/argocd-fixtures.sh"))
-        .env("KUBECONFIG", kubeconfig().expect("KUBECONFIG"))
-        .output()
-        .expect("run argocd-fixtures.sh");
-    assert!(
-        out.status.success(),
-        "argocd-fixtures.sh failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    apply_fixtures("argocd-fixtures.sh");
 }
 
 fn admin(dir: &tempfile::TempDir) -> ServerOpts {
@@ -345,18 +335,12 @@ async fn prune_rollback_and_delete_ask_first_and_a_no_writes_nothing() {
     }
 }
 
-fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> PathBuf {
-    let p = dir.path().join(name);
-    std::fs::write(&p, body).unwrap();
-    p
-}
-
 #[tokio::test]
 async fn a_policy_deny_or_an_rbac_denial_stops_a_sync_with_nothing_written() {
     fixtures();
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(
-        &dir,
+    let policy = write_file(
+        dir.path(),
         "policy.yaml",
         "rules:\n  - id: no-gitops-writes\n    effect: deny\n    verbs: [update, patch, delete]\n    resources: [applications.argoproj.io]\n    reason: syncs go through the release pipeline\n",
     );
@@ -407,13 +391,10 @@ async fn refused_flags_and_commands() {
         "login argocd.example.com",
         "account list",
     ] {
-        let msg = match call(&c, "execute_argocd", json!({"command": cmd})).await {
-            Ok(r) => {
-                assert!(is_error(&r), "{cmd}: {}", text(&r));
-                text(&r)
-            }
-            Err(e) => e.to_string(),
-        };
+        let msg = refusal_text(
+            call(&c, "execute_argocd", json!({"command": cmd})).await,
+            cmd,
+        );
         assert!(
             msg.contains("not allowed") || msg.contains("not supported"),
             "{cmd}: {msg}"

@@ -5,7 +5,6 @@
 //! tests fail; they are never skipped.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Once;
 
 use kube_ai_proxy_e2e::*;
@@ -13,19 +12,9 @@ use serde_json::{Value, json};
 
 static FIXTURES: Once = Once::new();
 
-/// Applies the fixtures once per test binary (idempotent; panics with the script's output).
+/// Applies the fixtures once per test binary (idempotent).
 fn fixtures() {
-    FIXTURES.call_once(|| {
-        let out = std::process::Command::new(root().join("tests/cluster/istio-fixtures.sh"))
-            .env("KUBECONFIG", kubeconfig().expect("KUBECONFIG"))
-            .output()
-            .expect("run istio-fixtures.sh");
-        assert!(
-            out.status.success(),
-            "istio-fixtures.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
+    FIXTURES.call_once(|| apply_fixtures("istio-fixtures.sh"));
 }
 
 fn admin(dir: &tempfile::TempDir) -> ServerOpts {
@@ -196,18 +185,12 @@ async fn thresholds_formats_namespace_and_suppression() {
     c.cancel().await.unwrap();
 }
 
-fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> PathBuf {
-    let p = dir.path().join(name);
-    std::fs::write(&p, body).unwrap();
-    p
-}
-
 #[tokio::test]
 async fn a_namespace_the_policy_denies_is_reported_as_not_analyzed_not_clean() {
     fixtures();
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(
-        &dir,
+    let policy = write_file(
+        dir.path(),
         "policy.yaml",
         "rules:\n  - id: istio-not-in-vs-host\n    effect: deny\n    plugins: [istio]\n    namespaces: [ist-vs-host]\n    reason: ist-vs-host is another team's\n",
     );
@@ -325,14 +308,10 @@ async fn describe_version_validate_and_refusals() {
         "proxy-config cluster web-1 -n ist-vs-subset",
         "proxy-status",
     ] {
-        let r = call(&c, "execute_istioctl", json!({"command": cmd})).await;
-        let msg = match r {
-            Ok(r) => {
-                assert!(is_error(&r), "{cmd}: {}", text(&r));
-                text(&r)
-            }
-            Err(e) => e.to_string(),
-        };
+        let msg = refusal_text(
+            call(&c, "execute_istioctl", json!({"command": cmd})).await,
+            cmd,
+        );
         assert!(msg.contains("not supported"), "{cmd}: {msg}");
     }
     let r = call(
@@ -341,10 +320,7 @@ async fn describe_version_validate_and_refusals() {
         json!({"command": "analyze --kubeconfig /etc/k"}),
     )
     .await;
-    let msg = match r {
-        Ok(r) => text(&r),
-        Err(e) => e.to_string(),
-    };
+    let msg = refusal_text(r, "analyze --kubeconfig");
     assert!(msg.contains("not allowed"), "{msg}");
     c.cancel().await.unwrap();
 }

@@ -4,7 +4,7 @@
 //! `policy check` / `policy lint` subcommands. Without KUBECONFIG the server tests fail; they
 //! are never skipped.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use kube_ai_proxy_e2e::*;
@@ -16,12 +16,6 @@ fn admin(dir: &tempfile::TempDir) -> ServerOpts {
         audit_log: Some(dir.path().join("audit.jsonl")),
         ..Default::default()
     }
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p
 }
 
 fn replicas(name: &str) -> String {
@@ -110,8 +104,8 @@ impl Drop for Cleanup {
 #[tokio::test]
 async fn policy_file_denies_deployment_deletes_in_kap_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(
-        &dir,
+    let policy = write_file(
+        dir.path(),
         "policy.yaml",
         r#"
 rules:
@@ -168,8 +162,8 @@ rules:
 #[tokio::test]
 async fn explicit_allow_rule_lifts_the_secret_denial_in_its_namespace() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(
-        &dir,
+    let policy = write_file(
+        dir.path(),
         "policy.yaml",
         r#"
 rules:
@@ -181,8 +175,8 @@ rules:
 "#,
     );
     // Through the config file's `policy` key this time.
-    let config = write(
-        &dir,
+    let config = write_file(
+        dir.path(),
         "config.toml",
         &format!("policy = {:?}\n", policy.display().to_string()),
     );
@@ -238,8 +232,8 @@ fn path_str(p: &Path) -> &str {
 #[test]
 fn policy_check_prints_the_decision_and_rule() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(
-        &dir,
+    let policy = write_file(
+        dir.path(),
         "policy.yaml",
         "rules:\n  - {id: no-demo-deletes, effect: deny, verbs: [delete], resources: [deployments.apps], namespaces: [kap-demo]}\n",
     );
@@ -340,16 +334,16 @@ fn policy_check_prints_the_decision_and_rule() {
 #[test]
 fn policy_lint_reports_findings_with_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let clean = write(
-        &dir,
+    let clean = write_file(
+        dir.path(),
         "clean.yaml",
         "mode: strict\nrules:\n  - {id: a, effect: allow, verbs: [get], resources: [secrets], namespaces: [kap-demo]}\n",
     );
     let (code, out) = cli(&["policy", "lint", path_str(&clean)]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("clean"), "{out}");
-    let bad = write(
-        &dir,
+    let bad = write_file(
+        dir.path(),
         "bad.yaml",
         r#"mode: lenient
 rules:
@@ -384,8 +378,8 @@ regex_rules:
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
     // The seed's sections are checked too: a bad regex, a safe pattern nothing needs.
-    let seed = write(
-        &dir,
+    let seed = write_file(
+        dir.path(),
         "seed.yaml",
         "dangerous_commands:\n  kubectl:\n    - \"kubectl drain\"\nsafe_patterns:\n  kubectl: [\"kubectl get pod\"]\nregex_rules:\n  kubectl:\n    - pattern: \"delete(\"\n",
     );
@@ -396,8 +390,8 @@ regex_rules:
         "{out}"
     );
     assert!(out.contains("\"kubectl get pod\" has no effect"), "{out}");
-    let seed = write(
-        &dir,
+    let seed = write_file(
+        dir.path(),
         "seed-ok.yaml",
         "dangerous_commands:\n  kubectl:\n    - \"kubectl drain\"\n",
     );
@@ -442,8 +436,8 @@ fn policy_check_parses_a_command_line_like_the_server() {
         );
     }
     // The seed's command rules on the normalized command.
-    let seed = write(
-        &dir,
+    let seed = write_file(
+        dir.path(),
         "seed.yaml",
         r#"dangerous_commands:
   kubectl: ["kubectl delete", "kubectl drain"]
@@ -511,8 +505,8 @@ regex_rules:
 #[tokio::test]
 async fn seed_command_rules_are_enforced_through_mcp() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = write(
-        &dir,
+    let policy = write_file(
+        dir.path(),
         "policy.yaml",
         r#"dangerous_commands:
   kubectl: ["kubectl scale"]

@@ -8,9 +8,9 @@
 
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use kube_ai_proxy_e2e::{
-    ServerOpts, call, kubeconfig, read_audit, start, stats, text, try_real_kubectl,
+    ServerOpts, apply_manifest, call, kubeconfig, read_audit, start, stats, text, try_real_kubectl,
 };
 use serde_json::json;
 
@@ -39,14 +39,8 @@ async fn main() -> Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
+    apply_manifest(&manifest())?;
     let dir = tempfile::tempdir()?;
-    let file = dir.path().join("apps.yaml");
-    std::fs::write(&file, manifest())?;
-    let (ok, out) =
-        try_real_kubectl(&["apply", "--server-side", "-f", &file.display().to_string()]);
-    if !ok {
-        bail!("kubectl apply: {out}");
-    }
     let audit = dir.path().join("audit.jsonl");
     let client = start(&ServerOpts {
         kubeconfig: Some(kubeconfig()?),

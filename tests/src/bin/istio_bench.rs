@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use kube_ai_proxy_e2e::{
-    ServerOpts, call, kubeconfig, read_audit, start, stats, text, try_real_kubectl,
+    ServerOpts, apply_manifest, call, kubeconfig, read_audit, start, stats, text, try_real_kubectl,
 };
 use serde_json::json;
 
@@ -35,14 +35,8 @@ async fn main() -> Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
+    apply_manifest(&manifest())?;
     let dir = tempfile::tempdir()?;
-    let file = dir.path().join("objects.yaml");
-    std::fs::write(&file, manifest())?;
-    let (ok, out) =
-        try_real_kubectl(&["apply", "--server-side", "-f", &file.display().to_string()]);
-    if !ok {
-        bail!("kubectl apply: {out}");
-    }
     let audit = dir.path().join("audit.jsonl");
     let client = start(&ServerOpts {
         kubeconfig: Some(kubeconfig()?),
