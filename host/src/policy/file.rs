@@ -317,6 +317,17 @@ pub fn rule_label(r: &Rule, i: usize) -> String {
 }
 
 impl Policy {
+    /// Whether the policy hides some namespaces: a `namespaces.deny` entry, or a deny rule
+    /// that names namespaces. Only then can a list across all namespaces be refused for what
+    /// it would include ([`crate::policy::RequestFacts::all_namespaces`]).
+    pub fn hides_namespaces(&self) -> bool {
+        !self.namespace_deny.is_empty()
+            || self
+                .rules
+                .iter()
+                .any(|r| r.effect == Some(Effect::Deny) && !r.namespaces.is_empty())
+    }
+
     /// Compiles a parsed file. `mode_override` (the `K8S_MCP_SECURITY_MODE` value) beats the
     /// file's `mode`. Errors: invalid verbs, a rule without `effect`, an invalid mode.
     pub fn compile(

@@ -977,6 +977,8 @@ mod tests {
         };
         let list = req("list", "", "pods", None);
         let p = pol("rules:\n  - {id: hide-team-b, effect: deny, namespaces: [team-b]}\n");
+        // Only such a policy makes the host ask discovery whether a list is namespaced.
+        assert!(p.hides_namespaces() && !Policy::default().hides_namespaces());
         let d = decide_granted(&p, &list, &grant, all);
         assert_eq!(rule(&d), "hide-team-b");
         assert!(

@@ -404,7 +404,11 @@ impl KubeView<'_> {
         let mut facts = request_facts(&req, self.rollout_undo());
         facts.release_storage = extra.release_storage;
         facts.metadata_read |= extra.metadata_read;
-        if attrs.namespace.is_none() && matches!(req.verb, Verb::List | Verb::DeleteCollection) {
+        // Discovery is consulted only when the policy could hide a namespace.
+        if attrs.namespace.is_none()
+            && matches!(req.verb, Verb::List | Verb::DeleteCollection)
+            && self.call.policy.hides_namespaces()
+        {
             // A cluster-scoped resource has no namespace to hide; anything discovery does not
             // know (or a failed discovery) counts as namespaced, so the policy still applies.
             facts.all_namespaces = match svc
